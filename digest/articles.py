@@ -1,0 +1,254 @@
+"""Article files: bytes in, `Article` out, or the problems that stop it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from .config import Config
+from .errors import DigestError, Problem, did_you_mean, problem
+from .markup import Renderer, first_paragraph, plain_text, split_more
+from .model import Article, Image, Label, Source
+from .slugs import match_key, slugify
+from .yamltext import Field, load_mapping, type_name
+
+KNOWN_KEYS = ("title", "date", "topic", "tags", "author", "authors", "summary", "source",
+              "image", "slug", "updated", "draft")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}"
+                       r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:[Zz]|[+-]\d{2}:?\d{2})?)?$")
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
+_DELIMITER = re.compile(r"^---[ \t]*$")
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 text with any byte-order mark dropped and every line ending made \\n."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DigestError(problem(path, line, "not UTF-8 text: save the file as UTF-8 "
+                                              f"(bad byte 0x{data[err.start]:02x})"))
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
+    """(front matter, body, the file's line number where the body starts)."""
+    lines = text.split("\n")
+    if not lines or not _DELIMITER.match(lines[0]):
+        raise DigestError(problem(path, 1, "missing front matter: an article starts with a "
+                                           "line '---', then title: and date:, then '---'"))
+    for number, line in enumerate(lines[1:], start=2):
+        if _DELIMITER.match(line) or line.rstrip() == "...":
+            return "\n".join(lines[1:number - 1]), "\n".join(lines[number:]), number + 1
+    raise DigestError(problem(path, 1, "front matter is not closed: add a line '---' after it"))
+
+
+def parse_date(value: Any, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """(aware datetime in `zone`, whether a time was given); ValueError says why not."""
+    text = str(value).strip() if isinstance(value, (str, int, float)) else None
+    if not text:
+        raise ValueError(f"expected a date such as 2024-03-22 or 2024-03-22T15:16:00-04:00, "
+                         f"found {type_name(value)}")
+    if _ISO_DATE.match(text):
+        normal = re.sub(r"\s*([Zz]|[+-]\d{2}:?\d{2})$", r"\1", text).replace(" ", "T")
+        try:
+            moment = datetime.fromisoformat(normal.upper())
+        except ValueError as err:
+            raise ValueError(f"'{text}' is not a real date or time ({err})") from None
+        has_time = len(text) > 10
+    else:
+        try:  # RFC 822, as in feeds and mail: "Fri, 22 Mar 2024 15:16:00 -0400"
+            moment, has_time = parsedate_to_datetime(text), True
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"'{text}' is not a date: write 2024-03-22, 2024-03-22 15:16 or "
+                             "2024-03-22T15:16:00-04:00") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone), has_time
+    return moment.astimezone(zone), has_time
+
+
+def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> Article:
+    """One article from its text; `path` is for messages and the default slug."""
+    front, body_text, _ = split_front_matter(text, path)
+    fields = load_mapping(front, path, first_line=2)
+    problems: list[Problem] = []
+    reader = _FieldReader(fields, path, problems)
+
+    for key, item in fields.items():
+        if key not in KNOWN_KEYS and did_you_mean(key, KNOWN_KEYS):
+            problems.append(problem(path, item.line, f"unknown key '{key}'"
+                                                     f"{did_you_mean(key, KNOWN_KEYS)}"))
+    title = reader.text("title", required=True)
+    date, has_time = reader.date("date", config.zone, required=True)
+    updated, _ = reader.date("updated", config.zone)
+    if date and updated and updated < date:
+        problems.append(problem(path, fields["updated"].line, "updated: is earlier than date"))
+    topic = _topic(reader.text("topic") or config.default_topic, config)
+    if not topic.slug:
+        problems.append(problem(path, fields["topic"].line, "topic: needs a letter or a digit"))
+    elif config.strict_topics and topic.url == "":
+        names = [t.title for t in config.topics] + [config.default_topic]
+        problems.append(problem(path, fields["topic"].line, f"topic: unknown topic "
+                                f"'{topic.name}'{did_you_mean(topic.name, names)}; "
+                                "strict_topics allows only the topics of site.yaml"))
+    tags = tuple(Label(name, slugify(name), f"{config.base_path}tags/{slugify(name)}/")
+                 for name in reader.names("tags"))
+    if "author" in fields and "authors" in fields:
+        problems.append(problem(path, fields["authors"].line, "use either author or authors"))
+    authors = reader.names("authors")
+    authors = authors or ((reader.text("author"),) if reader.text("author") else ())
+    authors = authors or ((config.author,) if config.author else ())
+    source = reader.source("source")
+    image = reader.image("image", config.base_path)
+    slug = reader.slug("slug", path)
+    draft = reader.flag("draft")
+    if problems or date is None:
+        raise DigestError(problems)
+
+    body = renderer.to_html(body_text)
+    summary = reader.text("summary")
+    if not summary:
+        more = split_more(body_text)
+        summary = plain_text(renderer.to_html(more) if more is not None else first_paragraph(body))
+    extra = {key: item.value for key, item in fields.items() if key not in KNOWN_KEYS}
+    return Article(
+        path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
+        tags=tags, authors=authors, summary=summary, source=source, image=image, slug=slug,
+        draft=draft, body=body, url=f"{config.base_path}{date:%Y/%m/%d}/{slug}/", extra=extra)
+
+
+def _topic(name: str, config: Config) -> Label:
+    """The configured topic of that name, or a new one (with no URL under strict_topics)."""
+    key = match_key(name)
+    for topic in config.topics:
+        if match_key(topic.title) == key:
+            return Label(topic.title, topic.slug, f"{config.base_path}topics/{topic.slug}/")
+    slug = slugify(name)
+    known = key == match_key(config.default_topic) or not config.strict_topics
+    return Label(" ".join(name.split()), slug,
+                 f"{config.base_path}topics/{slug}/" if known and slug else "")
+
+
+class _FieldReader:
+    """Typed access to front-matter fields; each problem is recorded, not raised."""
+
+    def __init__(self, fields: dict[str, Field], path: str, problems: list[Problem]):
+        self.fields, self.path, self.problems = fields, path, problems
+
+    def _bad(self, key: str, message: str) -> None:
+        self.problems.append(problem(self.path, self.fields[key].line, f"{key}: {message}"))
+
+    def text(self, key: str, required: bool = False) -> str:
+        item = self.fields.get(key)
+        if item is None or item.value is None or item.value == "":
+            if required:
+                self.problems.append(problem(self.path, 1, f"missing {key}: add '{key}: ...' "
+                                                           "to the front matter"))
+            return ""
+        if isinstance(item.value, str):
+            return " ".join(item.value.split())
+        if item.raw is not None:  # `title: 1984` or `author: No` mean the text as written
+            return " ".join(item.raw.split())
+        self._bad(key, f"expected text, found {type_name(item.value)}")
+        return ""
+
+    def date(self, key: str, zone: ZoneInfo,
+             required: bool = False) -> tuple[datetime | None, bool]:
+        item = self.fields.get(key)
+        if item is None or item.value in (None, ""):
+            if required:
+                self.problems.append(problem(self.path, 1, f"missing {key}: add '{key}: "
+                                                           "2024-03-22T15:16:00-04:00'"))
+            return None, False
+        try:
+            return parse_date(item.value, zone)
+        except ValueError as err:
+            self._bad(key, str(err))
+            return None, False
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """A list of names (a single name is a list of one), duplicates dropped."""
+        item = self.fields.get(key)
+        if item is None or item.value is None:
+            return ()
+        values = item.value if isinstance(item.value, list) else [item.value]
+        found: dict[str, str] = {}
+        for value in values:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = str(value)
+            if not isinstance(value, str) or not value.strip():
+                self._bad(key, f"expected a list of names, found {type_name(value)} in it")
+                return ()
+            name = " ".join(value.split())
+            if not slugify(name):
+                self._bad(key, f"'{name}' needs a letter or a digit")
+                return ()
+            found.setdefault(match_key(name), name)
+        return tuple(found.values())
+
+    def source(self, key: str) -> Source | None:
+        item = self.fields.get(key)
+        if item is None or item.value is None:
+            return None
+        value = item.value if isinstance(item.value, dict) else {"url": item.value}
+        url, name = value.get("url"), value.get("name")
+        if set(value) - {"url", "name"} or not isinstance(url, str) or not (
+                name is None or isinstance(name, str)):
+            self._bad(key, "expected {name: ..., url: https://...} or a URL")
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            self._bad(key, f"'{url}' is not an absolute http(s) URL")
+            return None
+        return Source((name or parts.netloc).strip(), url.strip())
+
+    def image(self, key: str, base_path: str) -> Image | None:
+        item = self.fields.get(key)
+        if item is None or item.value is None:
+            return None
+        value = item.value if isinstance(item.value, dict) else {"src": item.value}
+        src, alt = value.get("src"), value.get("alt")
+        if set(value) - {"src", "alt"} or not isinstance(src, str) or not src.strip():
+            self._bad(key, "expected {src: /img/photo.jpg, alt: what the image shows}")
+            return None
+        if not isinstance(alt, str):
+            self._bad(key, "add alt: text that says what the image shows, for readers who "
+                           "cannot see it")
+            return None
+        parts = urlsplit(src.strip())
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return Image(src.strip(), alt.strip())
+        if parts.scheme or parts.netloc or ".." in PurePosixPath(parts.path).parts:
+            self._bad(key, f"src '{src}' must be a path in the site or an http(s) URL")
+            return None
+        return Image(base_path + src.strip().lstrip("/"), alt.strip())
+
+    def slug(self, key: str, path: str) -> str:
+        written = self.text(key)
+        if written:
+            if "/" in written or "\\" in written or ".." in written:
+                self._bad(key, f"'{written}' would leave the output folder; "
+                               "a slug is letters, digits and hyphens")
+            elif slugify(written) != written:
+                self._bad(key, f"'{written}' is not a slug (did you mean '{slugify(written)}'?)")
+            return written
+        stem = _DATE_PREFIX.sub("", Path(path).stem)
+        slug = slugify(stem)
+        if not slug:
+            self.problems.append(problem(path, 1, "the file name gives no slug: "
+                                                  "add 'slug: ...' to the front matter"))
+        return slug
+
+    def flag(self, key: str) -> bool:
+        item = self.fields.get(key)
+        if item is None or item.value is None:
+            return False
+        if not isinstance(item.value, bool):
+            self._bad(key, f"expected true or false, found {type_name(item.value)}")
+            return False
+        return item.value

@@ -1,0 +1,160 @@
+"""A build, as phases in the order they run: read, parse, group, plan, render, write."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import feeds
+from .articles import decode, parse_article
+from .config import Config
+from .errors import DigestError, Problem
+from .markup import Renderer
+from .model import Article
+from .output import Content, WriteReport, check_output_folder, write_site
+from .pages import Page, plan_pages, site_feed, topic_feed
+from .project import Project
+from .render import make_environment, render
+from .site import Site, group_site, select
+
+
+@dataclass(frozen=True)
+class Options:
+    drafts: bool = False  # include articles marked draft: true
+    future: bool = False  # include articles dated after the build time
+    clean: bool = False  # write every file again instead of keeping unchanged ones
+
+
+@dataclass
+class ParseCache:
+    """Parsed articles by path, kept while their bytes and the settings stay the same."""
+
+    key: object = None
+    entries: dict[str, tuple[bytes, Article]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    site: Site
+    files: dict[str, Content]
+    pages: int
+    feeds: int
+    seconds: float
+    report: WriteReport | None = None
+
+
+def build_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def build(project: Project, config: Config, options: Options, now: datetime,
+          write: bool = True, cache: ParseCache | None = None) -> Result:
+    """Build the site; every problem is raised at once, before anything is written."""
+    started = time.perf_counter()
+    if write:
+        check_output_folder(project.output(config), project.root, config.output)
+    articles, problems = parse_articles(project, config, cache or ParseCache())
+    site, site_problems = group_site(select(articles, now, options.drafts, options.future),
+                                     config)
+    if problems or site_problems:
+        raise DigestError(problems + site_problems)
+    pages = plan_pages(site, config)
+    files = render_site(project, config, site, pages)
+    files = add_static(files, project)
+    report = write_site(files, project.output(config), reuse=not options.clean) if write else None
+    return Result(site, files, len(pages), _count_feeds(files),
+                  time.perf_counter() - started, report)
+
+
+# digest writes these, but a file of the same name in static/ is meant to replace them
+_REPLACEABLE = frozenset({"theme.css", ".nojekyll", "CNAME"})
+
+
+def add_static(files: dict[str, Content], project: Project) -> dict[str, Content]:
+    """The built files plus static/; a static file may not take a page's place."""
+    static, problems = project.static_files()
+    for name in sorted(static.keys() & files.keys() - _REPLACEABLE):
+        problems.append(Problem(f"static/{name}", 0, "has the same path as a file digest "
+                                                     "writes; rename or remove it"))
+    if problems:
+        raise DigestError(problems)
+    return {**files, **static}
+
+
+def parse_articles(project: Project, config: Config,
+                   cache: ParseCache) -> tuple[list[Article], list[Problem]]:
+    """Every article file parsed, and the problems of those that could not be.
+
+    A file whose bytes did not change since the cache saw it is not parsed again.
+    """
+    key = (config, Renderer.__module__)
+    if cache.key != key:
+        cache.key, cache.entries = key, {}
+    renderer = Renderer(config)
+    articles: list[Article] = []
+    seen = set()
+    sources, problems = project.read_articles()
+    for path, data in sources:
+        seen.add(path)
+        cached = cache.entries.get(path)
+        if cached and cached[0] == data:
+            articles.append(cached[1])
+            continue
+        try:
+            article = parse_article(decode(data, path), path, config, renderer)
+        except DigestError as err:
+            problems.extend(err.problems)
+            continue
+        cache.entries[path] = (data, article)
+        articles.append(article)
+    for gone in set(cache.entries) - seen:
+        del cache.entries[gone]
+    return articles, problems
+
+
+def render_site(project: Project, config: Config, site: Site,
+                pages: list[Page]) -> dict[str, Content]:
+    """Every page, feed and extra file as bytes, keyed by its path in the output."""
+    environment = make_environment(project.layouts, config, project.root)
+    files: dict[str, Content] = {}
+    common = {"site": site, "theme_css": f"{config.base_path}theme.css",
+              "favicon": project.favicon(config)}
+    problems: list[Problem] = []
+    failed: set[str] = set()
+    for page in pages:
+        if page.template in failed:
+            continue  # one message per broken template, not one per page
+        try:
+            html = render(environment, page.template, {**common, **page.context, "page": page})
+        except DigestError as err:
+            problems.extend(err.problems)
+            failed.add(page.template)
+            continue
+        files[page.output] = html.encode("utf-8")
+    if problems:
+        raise DigestError(problems)
+    main = site_feed(config)
+    files["feed.xml"] = feeds.rss_feed(config, main, config.base_path, config.description,
+                                       site.articles)
+    for topic in site.topics:
+        feed = topic_feed(config, topic)
+        files[feed.url.removeprefix(config.base_path)] = feeds.rss_feed(
+            config, feed, topic.url, topic.description or f"{topic.name} from {config.title}",
+            topic.articles)
+    files["sitemap.xml"] = feeds.sitemap(config, pages)
+    files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
+    files[".nojekyll"] = b""
+    if config.cname:
+        files["CNAME"] = f"{config.cname}\n".encode()
+    return files
+
+
+def _count_feeds(files: dict[str, Content]) -> int:
+    return sum(1 for name in files if name.endswith("feed.xml"))

@@ -1,0 +1,109 @@
+"""The command line. The only place that turns a DigestError into an exit status."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import click
+
+from . import scaffold
+from .build import Options, build, build_time
+from .config import Config, override
+from .errors import DigestError
+from .project import Project
+
+try:
+    VERSION = version("digest")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    VERSION = "0+unknown"
+
+
+def reports_problems(command):
+    """Print every problem as path:line: message and exit 1; never a traceback."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DigestError as err:
+            for item in err.problems:
+                click.echo(str(item), err=True)
+            count = len(err.problems)
+            click.echo(f"digest: {count} problem{'s' * (count != 1)}; nothing was written",
+                       err=True)
+            sys.exit(1)
+
+    return run
+
+
+config_option = click.option(
+    "--config", "config_file", default="site.yaml", show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The site's configuration; its folder is the project.")
+drafts_option = click.option("--drafts", is_flag=True, help="Include articles marked draft.")
+future_option = click.option("--future", is_flag=True, help="Include articles dated later than now.")
+
+
+def load(config_file: Path, **overrides) -> tuple[Project, Config]:
+    project = Project.at(config_file)
+    return project, override(project.read_config(), **overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, prog_name="digest")
+def main() -> None:
+    """Turn a folder of Markdown news articles into a static news digest with feeds."""
+
+
+@main.command("build")
+@config_option
+@click.option("--output", "-o", help="Output folder (default: output in site.yaml, or _site).")
+@click.option("--base-url", help="Published URL, e.g. https://user.github.io/news/.")
+@drafts_option
+@future_option
+@click.option("--clean", is_flag=True, help="Write every file again, reusing nothing.")
+@reports_problems
+def build_command(config_file: Path, output: str | None, base_url: str | None, drafts: bool,
+                  future: bool, clean: bool) -> None:
+    """Build the site into the output folder."""
+    project, config = load(config_file, output=output, base_url=base_url)
+    result = build(project, config, Options(drafts, future, clean), build_time())
+    click.echo(f"Built {len(result.site.articles)} articles, {result.pages} pages, "
+               f"{result.feeds} feeds in {result.seconds:.2f} s → {config.output}/")
+
+
+@main.command("check")
+@config_option
+@drafts_option
+@future_option
+@reports_problems
+def check_command(config_file: Path, drafts: bool, future: bool) -> None:
+    """Check every article, template and setting; write nothing."""
+    project, config = load(config_file)
+    result = build(project, config, Options(drafts, future), build_time(), write=False)
+    click.echo(f"OK: {len(result.site.articles)} articles, {result.pages} pages, "
+               f"{result.feeds} feeds; no problems found")
+
+
+@main.command("new")
+@click.argument("title")
+@click.option("--topic", "-t", help="The article's topic (default: default_topic).")
+@config_option
+@reports_problems
+def new_command(title: str, topic: str | None, config_file: Path) -> None:
+    """Create a new article file with its front matter."""
+    project, config = load(config_file)
+    path = scaffold.new_article(project, config, title, topic, build_time())
+    click.echo(f"Created {project.shown(path)}")
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@reports_problems
+def init_command(folder: Path) -> None:
+    """Create a new site in FOLDER that builds at once."""
+    scaffold.init_site(folder, build_time())
+    click.echo(f"Created a new site in {folder}/. Next: cd {folder} && digest build")

@@ -1,0 +1,147 @@
+"""Markdown to safe HTML, and HTML to plain text for summaries."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from xml.etree.ElementTree import Element
+
+import markdown
+import nh3
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
+from markdown.treeprocessors import Treeprocessor
+
+from .config import Config
+from .slugs import slugify
+
+MORE = "<!--more-->"
+
+_TAGS = set(nh3.ALLOWED_TAGS) - {"center", "strike", "tt", "acronym"} | {"figure", "figcaption"}
+_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir"},
+    "a": {"href", "hreflang", "rel"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "time": {"datetime"},
+    "abbr": {"title"},
+}
+# The classes Python-Markdown's footnotes write, so the theme can style them.
+_CLASSES = {
+    "div": {"footnote"},
+    "sup": {"footnote-ref"},
+    "a": {"footnote-ref", "footnote-backref"},
+}
+
+
+class _BasePathLinks(Treeprocessor):
+    """Site-root links in Markdown (/img/a.jpg) get the base_url's sub-path."""
+
+    def __init__(self, md: markdown.Markdown, base_path: str):
+        super().__init__(md)
+        self.base_path = base_path
+
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value and value.startswith("/") and not value.startswith("//"):
+                    element.set(attribute, self.base_path + value[1:])
+
+
+class _BasePathExtension(markdown.Extension):
+    def __init__(self, base_path: str):
+        super().__init__()
+        self.base_path = base_path
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_BasePathLinks(md, self.base_path), "digest_base_path", 1)
+
+
+class Renderer:
+    """One configured Markdown converter; reuse it for every article of a build."""
+
+    def __init__(self, config: Config):
+        options = config.markdown
+        extensions: list = [
+            "fenced_code",
+            "footnotes",
+            "attr_list",
+            "sane_lists",
+            TableExtension(),
+            _BasePathExtension(config.base_path),
+        ]
+        if options.heading_anchors:
+            extensions.append(TocExtension(
+                slugify=lambda text, _separator: slugify(text) or "section"))
+        if options.smart_quotes:
+            extensions.append("smarty")
+        self._markdown = markdown.Markdown(extensions=extensions, output_format="html")
+        self._cleaner = None if options.unsafe_html else nh3.Cleaner(
+            tags=_TAGS,
+            attributes=_ATTRIBUTES,
+            allowed_classes=_CLASSES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel=None,
+            strip_comments=True,
+            clean_content_tags={"script", "style"},
+            filter_style_properties={"text-align"},  # table column alignment only
+        )
+
+    def to_html(self, text: str) -> str:
+        body = self._markdown.reset().convert(text)
+        return self._cleaner.clean(body) if self._cleaner else body
+
+
+def split_more(text: str) -> str | None:
+    """The Markdown before <!--more-->, or None without the marker."""
+    before, marker, _ = text.partition(MORE)
+    return before if marker else None
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S)
+
+
+def first_paragraph(body_html: str) -> str:
+    match = _FIRST_PARAGRAPH.search(body_html)
+    return match.group(1) if match else ""
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in ("sup", "script", "style") or self._skip:
+            self._skip += 1  # footnote markers are noise in a summary
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def plain_text(fragment: str, limit: int = 300) -> str:
+    """The text of an HTML fragment on one line, cut at a word near `limit` characters."""
+    parser = _TextOnly()
+    parser.feed(fragment)
+    parser.close()
+    text = " ".join("".join(parser.parts).split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -1,0 +1,110 @@
+"""Which pages a site has: their output paths, URLs, templates and contexts. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Config
+from .model import Article, Topic
+from .site import Site
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    title: str
+    url: str  # root-relative, with the base path
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int  # 1-based
+    count: int
+    urls: tuple[str, ...]  # the URL of every page, first to last
+
+    @property
+    def newer_url(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def older_url(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class Page:
+    output: str  # path inside the output folder: "topics/world/index.html"
+    url: str  # root-relative, with the base path: "/news/topics/world/"
+    template: str
+    title: str  # the page's own title, for <title> and <h1>
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    feeds: tuple[FeedLink, ...] = ()  # feeds this page announces, the site's first
+
+
+def site_feed(config: Config) -> FeedLink:
+    return FeedLink(config.title, f"{config.base_path}feed.xml")
+
+
+def topic_feed(config: Config, topic: Topic) -> FeedLink:
+    return FeedLink(f"{config.title}: {topic.name}", f"{topic.url}feed.xml")
+
+
+def plan_pages(site: Site, config: Config) -> list[Page]:
+    """Every HTML page of the site, in a stable order."""
+    base = config.base_path
+    main = (site_feed(config),)
+    pages = [
+        Page("index.html", base, "index.html", config.title,
+             {"days": site.days[:config.front_page_days]}, main),
+        Page("archive/index.html", f"{base}archive/", "archive.html", "Archive",
+             {"months": site.months}, main),
+        Page("topics/index.html", f"{base}topics/", "topics.html", "Topics",
+             {"topics": site.topics}, main),
+        Page("tags/index.html", f"{base}tags/", "tags.html", "Tags", {"tags": site.tags}, main),
+        Page("404.html", f"{base}404.html", "404.html", "Page not found", {}, main),
+    ]
+    for index, day in enumerate(site.days):
+        pages.append(Page(
+            f"{day.date:%Y/%m/%d}/index.html", day.url, "day.html", f"{day.date:%Y-%m-%d}",
+            {"day": day, "newer": site.days[index - 1] if index else None,
+             "older": site.days[index + 1] if index + 1 < len(site.days) else None}, main))
+    for topic in site.topics:
+        feeds = (*main, topic_feed(config, topic))
+        pages += _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
+                            {"topic": topic}, feeds)
+        for index, article in enumerate(topic.articles):
+            pages.append(_article_page(article, topic, index, feeds, base))
+    for tag in site.tags:
+        pages += _paginated(tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
+                            {"tag": tag}, main)
+    return pages
+
+
+def _article_page(article: Article, topic: Topic, index: int,
+                  feeds: tuple[FeedLink, ...], base: str) -> Page:
+    articles = topic.articles
+    return Page(
+        f"{article.url.removeprefix(base)}index.html",
+        article.url, "article.html", article.title,
+        {"article": article, "topic": topic,
+         "newer": articles[index - 1] if index else None,
+         "older": articles[index + 1] if index + 1 < len(articles) else None},
+        feeds)
+
+
+def _paginated(url: str, articles: tuple[Article, ...], config: Config, template: str,
+               title: str, context: dict[str, Any], feeds: tuple[FeedLink, ...]) -> list[Page]:
+    """Page 1 at url, then url/page/2/ and on; an empty listing still has page 1."""
+    size = config.page_size
+    count = max(1, -(-len(articles) // size))
+    urls = tuple(url if n == 1 else f"{url}page/{n}/" for n in range(1, count + 1))
+    base = config.base_path
+    pages = []
+    for number, page_url in enumerate(urls, start=1):
+        shown = title if number == 1 else f"{title}, page {number}"
+        pages.append(Page(
+            f"{page_url.removeprefix(base)}index.html", page_url, template, shown,
+            {**context, "articles": articles[(number - 1) * size:number * size],
+             "pagination": Pagination(number, count, urls)},
+            feeds))
+    return pages

@@ -1,0 +1,113 @@
+"""Where a site's inputs live, and the one place that reads them from disk."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config, read_config
+from .errors import Problem, problem
+
+ARTICLE_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path  # the folder that holds site.yaml, content/, layouts/, static/
+    config_file: Path
+
+    @classmethod
+    def at(cls, config_file: Path) -> Project:
+        config_file = config_file.absolute()
+        return cls(config_file.parent, config_file)
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def layouts(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def static(self) -> Path:
+        return self.root / "static"
+
+    def shown(self, path: Path) -> str:
+        """A path as messages show it: relative to the project."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def read_config(self) -> Config:
+        return read_config(self.config_file, self.shown(self.config_file))
+
+    def output(self, config: Config) -> Path:
+        return (self.root / config.output).absolute()
+
+    def read_articles(self) -> tuple[list[tuple[str, bytes]], list[Problem]]:
+        """(path, bytes) of every article file, sorted by path, and the files it refused."""
+        found: list[tuple[str, bytes]] = []
+        problems: list[Problem] = []
+        for path in walk(self.content):
+            if not path.name.endswith(ARTICLE_SUFFIXES):
+                continue
+            shown = self.shown(path)
+            if path.is_symlink() and not _inside(path, self.content):
+                problems.append(problem(shown, 0, "a symbolic link to a file outside content/; "
+                                                  "copy the file in instead"))
+                continue
+            try:
+                found.append((shown, path.read_bytes()))
+            except OSError as err:
+                problems.append(problem(shown, 0, f"cannot read: {err.strerror}"))
+        return found, problems
+
+    def static_files(self) -> tuple[dict[str, Path], list[Problem]]:
+        """static/ as output paths; links that leave the project are refused."""
+        files: dict[str, Path] = {}
+        problems: list[Problem] = []
+        for path in walk(self.static, hidden=True):
+            if path.is_symlink() and not _inside(path, self.static):
+                problems.append(problem(self.shown(path), 0, "a symbolic link to a file "
+                                                             "outside static/; copy it in"))
+                continue
+            files[path.relative_to(self.static).as_posix()] = path
+        return files, problems
+
+    def favicon(self, config: Config) -> str | None:
+        for name in ("favicon.svg", "favicon.ico", "favicon.png"):
+            if (self.static / name).is_file():
+                return f"{config.base_path}{name}"
+        return None
+
+
+def walk(folder: Path, hidden: bool = False) -> list[Path]:
+    """Files below `folder`, sorted, without editor leftovers (and hidden files unless asked).
+
+    Hidden files are kept in static/ (.well-known/, .htaccess) but never in content/,
+    where they are editors' lock and swap files.
+    """
+    files: list[Path] = []
+    for current, folders, names in os.walk(folder):
+        folders[:] = sorted(f for f in folders if hidden or not f.startswith("."))
+        for name in sorted(names):
+            if _is_leftover(name) or (name.startswith(".") and not hidden):
+                continue
+            files.append(Path(current) / name)
+    return files
+
+
+def _is_leftover(name: str) -> bool:
+    return (name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+            or name in (".DS_Store", "Thumbs.db", ".gitkeep"))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
