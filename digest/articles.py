@@ -181,7 +181,7 @@ class _FieldReader:
         for value in values:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = str(value)
-            if not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str):
                 self._bad(key, f"expected a list of names, found {type_name(value)} in it")
                 return ()
             name = " ".join(value.split())

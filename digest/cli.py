@@ -52,7 +52,7 @@ def load(config_file: Path, **overrides) -> tuple[Project, Config]:
     return project, override(project.read_config(), **overrides)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("digest", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="digest")
 def main() -> None:
     """Turn a folder of Markdown news articles into a static news digest with feeds."""

@@ -1,0 +1,87 @@
+"""The command line as a user meets it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import SiteDir, article
+
+
+def test_init_creates_a_site_that_builds_at_once(tmp_path: Path) -> None:
+    site = SiteDir(tmp_path)
+    run = site.digest("init", "news")
+    assert run.exit_code == 0, run.errors
+    project = SiteDir(tmp_path / "news")
+    assert (project.root / "site.yaml").is_file() and (project.root / "layouts").is_dir()
+    build = project.build()
+    assert "Built 1 articles" in build.output
+    assert "Welcome to your news digest" in project.read("index.html")
+    assert not (project.out / ".gitkeep").exists()
+    again = site.digest("init", "news")
+    assert again.exit_code == 1 and "already exists" in again.errors
+
+
+def test_new_writes_an_article_that_builds(site: SiteDir) -> None:
+    site.write({"site.yaml": "timezone: Europe/Paris\ntopics: [World]\n"})
+    run = site.digest("new", 'Talks resume: "a fresh start"', "--topic", "world")
+    assert run.exit_code == 0, run.errors
+    # the build clock is 2026-01-01T00:00:00Z, 01:00 in Paris
+    path = site.root / "content/world/2026-01-01-talks-resume-a-fresh-start.md"
+    assert run.output == f"Created {path.relative_to(site.root)}\n"
+    front = yaml.safe_load(path.read_text("utf-8").split("---")[1])
+    assert front["title"] == 'Talks resume: "a fresh start"'
+    assert front["topic"] == "World"
+    assert str(front["date"]).startswith("2026-01-01")
+    site.build()
+    assert (site.out / "2026/01/01/talks-resume-a-fresh-start/index.html").is_file()
+    again = site.digest("new", 'Talks resume: "a fresh start"', "--topic", "world")
+    assert again.exit_code == 1 and "already exists" in again.errors
+
+
+def test_new_under_strict_topics_refuses_an_unknown_topic(site: SiteDir) -> None:
+    site.write({"site.yaml": "strict_topics: true\ntopics: [World]\n"})
+    run = site.digest("new", "Anything", "--topic", "Wrld")
+    assert run.exit_code == 1
+    assert "--topic: unknown topic 'Wrld' (did you mean 'World'?)" in run.errors
+
+
+def test_output_and_base_url_flags(site: SiteDir) -> None:
+    site.write({"content/a.md": article("Flagged")})
+    run = site.digest("build", "--output", "public", "--base-url", "https://u.github.io/repo")
+    assert run.exit_code == 0, run.errors
+    page = (site.root / "public/index.html").read_text("utf-8")
+    assert 'href="/repo/2025/06/01/a/"' in page
+    bad = site.digest("build", "--base-url", "not a url")
+    assert bad.exit_code == 1 and "base_url: 'not a url/' is not an absolute" in bad.errors
+
+
+def test_config_flag_names_the_project(site: SiteDir, tmp_path: Path) -> None:
+    site.write({"site.yaml": "title: Elsewhere\n", "content/a.md": article()})
+    other = SiteDir(tmp_path / "cwd")
+    other.root.mkdir()
+    run = other.digest("build", "--config", str(site.root / "site.yaml"))
+    assert run.exit_code == 0, run.errors
+    assert "Elsewhere" in site.read("index.html")
+
+
+def test_version_and_help_work_everywhere(site: SiteDir) -> None:
+    site.root.mkdir(parents=True)
+    assert site.digest("--version").output.startswith("digest, version ")
+    for command in ([], ["build"], ["check"], ["new"], ["init"]):
+        run = site.digest(*command, "--help")
+        assert run.exit_code == 0 and "Usage: digest" in run.output
+
+
+def test_the_installed_console_script_runs(site: SiteDir) -> None:
+    site.write({"content/a.md": "---\ntitle: x\n---\n"})
+    script = Path(sys.executable).parent / "digest"
+    result = subprocess.run([str(script), "build"], cwd=site.root, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == ("content/a.md:1: missing date: add "
+                                             "'date: 2024-03-22T15:16:00-04:00'")
+    assert "Traceback" not in result.stderr
