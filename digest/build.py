@@ -15,7 +15,7 @@ from .errors import DigestError, Problem
 from .markup import Renderer
 from .model import Article
 from .output import Content, WriteReport, check_output_folder, write_site
-from .pages import Page, plan_pages, site_feed, topic_feed
+from .pages import Page, plan_pages
 from .project import Project
 from .render import make_environment, render
 from .site import Site, group_site, select
@@ -119,36 +119,51 @@ def parse_articles(project: Project, config: Config,
     return articles, problems
 
 
-def render_site(project: Project, config: Config, site: Site,
-                pages: list[Page]) -> dict[str, Content]:
-    """Every page, feed and extra file as bytes, keyed by its path in the output."""
-    environment = make_environment(project.layouts, config, project.root)
+@dataclass
+class RenderCache:
+    """Rendered pages by everything that goes into them, kept while the templates stay."""
+
+    key: object = None
+    pages: dict[tuple, bytes] = field(default_factory=dict)
+
+
+def render_site(project: Project, config: Config, site: Site, pages: list[Page],
+                cache: RenderCache | None = None) -> dict[str, Content]:
+    """Every page, feed and extra file as bytes, keyed by its path in the output.
+
+    A page whose template, title, URL, feeds and context are equal to one rendered before
+    (same cache) is not rendered again: an edited article re-renders only the pages that
+    show it.
+    """
+    cache = cache or RenderCache()
+    templates = project.template_stamp()
+    if cache.key != (config, templates):
+        cache.key, cache.pages = (config, templates), {}
+    environment = None
+    common = {"theme_css": f"{config.base_path}theme.css", "favicon": project.favicon(config)}
     files: dict[str, Content] = {}
-    common = {"site": site, "theme_css": f"{config.base_path}theme.css",
-              "favicon": project.favicon(config)}
+    rendered: dict[tuple, bytes] = {}
     problems: list[Problem] = []
     failed: set[str] = set()
     for page in pages:
-        if page.template in failed:
-            continue  # one message per broken template, not one per page
-        try:
-            html = render(environment, page.template, {**common, **page.context, "page": page})
-        except DigestError as err:
-            problems.extend(err.problems)
-            failed.add(page.template)
-            continue
-        files[page.output] = html.encode("utf-8")
+        key = (page.template, page.url, page.title, page.feeds, common["favicon"],
+               tuple(sorted(page.context.items())))
+        html = cache.pages.get(key)
+        if html is None and page.template not in failed:
+            environment = environment or make_environment(project.layouts, config, project.root)
+            try:
+                html = render(environment, page.template,
+                              {**common, **page.context, "page": page}).encode("utf-8")
+            except DigestError as err:
+                problems.extend(err.problems)
+                failed.add(page.template)  # one message per broken template, not per page
+                continue
+        if html is not None:
+            files[page.output] = rendered[key] = html
     if problems:
         raise DigestError(problems)
-    main = site_feed(config)
-    files["feed.xml"] = feeds.rss_feed(config, main, config.base_path, config.description,
-                                       site.articles)
-    for topic in site.topics:
-        feed = topic_feed(config, topic)
-        files[feed.url.removeprefix(config.base_path)] = feeds.rss_feed(
-            config, feed, topic.url, topic.description or f"{topic.name} from {config.title}",
-            topic.articles)
-    files["sitemap.xml"] = feeds.sitemap(config, pages)
+    cache.pages = rendered
+    files.update(feeds.feed_files(config, site, pages))
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
     files[".nojekyll"] = b""
     if config.cname:

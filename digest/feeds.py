@@ -10,11 +10,26 @@ from urllib.parse import quote
 
 from .config import Config
 from .model import Article
-from .pages import FeedLink, Page
+from .pages import FeedLink, Page, site_feed, topic_feed
+from .site import Site
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ROOT_LINK = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")/(?!/)')
 _FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=")#')
+
+
+def feed_files(config: Config, site: Site, pages: list[Page]) -> dict[str, bytes]:
+    """Every feed of the site and the sitemap, by path in the output."""
+    main = site_feed(config)
+    files = {"feed.xml": rss_feed(config, main, config.base_path, config.description,
+                                  site.articles)}
+    for topic in site.topics:
+        feed = topic_feed(config, topic)
+        files[feed.url.removeprefix(config.base_path)] = rss_feed(
+            config, feed, topic.url, topic.description or f"{topic.name} from {config.title}",
+            topic.articles)
+    files["sitemap.xml"] = sitemap(config, pages)
+    return files
 
 
 def xml_text(text: str) -> str:

@@ -10,6 +10,7 @@ from .config import Config, read_config
 from .errors import Problem, problem
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
+THEME_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ class Project:
                 continue
             files[path.relative_to(self.static).as_posix()] = path
         return files, problems
+
+    def template_stamp(self) -> tuple:
+        """What identifies the templates in use: layouts/ and the theme, by name and mtime."""
+        stamps = []
+        for folder in (self.layouts, THEME_TEMPLATES):
+            for path in walk(folder):
+                info = path.stat()
+                stamps.append((path.as_posix(), info.st_mtime_ns, info.st_size))
+        return tuple(stamps)
 
     def favicon(self, config: Config) -> str | None:
         for name in ("favicon.svg", "favicon.ico", "favicon.png"):
