@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -55,22 +56,29 @@ def build_time() -> datetime:
 
 
 def build(project: Project, config: Config, options: Options, now: datetime,
-          write: bool = True, cache: ParseCache | None = None) -> Result:
+          write: bool = True) -> Result:
     """Build the site; every problem is raised at once, before anything is written."""
     started = time.perf_counter()
     if write:
         check_output_folder(project.output(config), project.root, config.output)
-    articles, problems = parse_articles(project, config, cache or ParseCache())
+    result = assemble(project, config, options, now, ParseCache(), RenderCache())
+    report = None
+    if write:
+        report = write_site(result.files, project.output(config), reuse=not options.clean)
+    return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
+
+
+def assemble(project: Project, config: Config, options: Options, now: datetime,
+             parse_cache: ParseCache, render_cache: RenderCache) -> Result:
+    """Everything the output folder will hold, in memory. The caches make a rebuild cheap."""
+    articles, problems = parse_articles(project, config, parse_cache)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
                                      config)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config)
-    files = render_site(project, config, site, pages)
-    files = add_static(files, project)
-    report = write_site(files, project.output(config), reuse=not options.clean) if write else None
-    return Result(site, files, len(pages), _count_feeds(files),
-                  time.perf_counter() - started, report)
+    files = add_static(render_site(project, config, site, pages, render_cache), project)
+    return Result(site, files, len(pages), _count_feeds(files), 0.0)
 
 
 # digest writes these, but a file of the same name in static/ is meant to replace them

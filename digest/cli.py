@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from . import scaffold
+from . import scaffold, serve
 from .build import Options, build, build_time
 from .config import Config, override
 from .errors import DigestError
 from .project import Project
+from .serve import Session
 
 try:
     VERSION = version("digest")
@@ -86,6 +87,37 @@ def check_command(config_file: Path, drafts: bool, future: bool) -> None:
     result = build(project, config, Options(drafts, future), build_time(), write=False)
     click.echo(f"OK: {len(result.site.articles)} articles, {result.pages} pages, "
                f"{result.feeds} feeds; no problems found")
+
+
+@main.command("serve")
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback is reachable by others.")
+@click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port; the next free one is used when it is busy.")
+@drafts_option
+@future_option
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@reports_problems
+def serve_command(config_file: Path, host: str, port: int, drafts: bool, future: bool,
+                  open_browser: bool) -> None:
+    """Build, serve on HTTP, rebuild on every change and reload open pages."""
+    if not _is_loopback(host):
+        click.echo(f"Warning: listening on {host}: other machines can reach this server.",
+                   err=True)
+    session = Session(Project.at(config_file), Options(drafts, future))
+    serve.run(session, host, port, lambda line: click.echo(line), open_browser)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @main.command("new")

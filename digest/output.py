@@ -25,6 +25,9 @@ Content = bytes | Path  # bytes to write, or a file to copy
 class WriteReport:
     written: int  # files whose bytes were new or changed
     unchanged: int  # files kept from the previous output
+    manifest: dict[str, str]  # every file written, with its sha256
+    removed: int = 0  # files of the previous output that are gone
+    changed: tuple[str, ...] = ()  # the paths that were written or removed
 
 
 def check_output_folder(output: Path, project: Path, shown: str) -> None:
@@ -77,7 +80,8 @@ def write_site(files: dict[str, Content], output: Path, reuse: bool = True) -> W
         shutil.rmtree(new)  # left by a build that was killed; digest's own folder
     previous = (read_manifest(output) or {}) if reuse else {}
     manifest: dict[str, str] = {}
-    written = unchanged = 0
+    changed: list[str] = []
+    unchanged = 0
     try:
         new.mkdir(parents=True)
         for rel in sorted(files):
@@ -91,9 +95,8 @@ def write_site(files: dict[str, Content], output: Path, reuse: bool = True) -> W
                 unchanged += 1
                 continue
             target.write_bytes(data)
-            written += 1
-        (new / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True) + "\n",
-                                    "utf-8")
+            changed.append(rel)
+        (new / MANIFEST).write_bytes(_manifest_bytes(manifest))
         _swap(new, output, old)
     except OSError as err:
         shutil.rmtree(new, ignore_errors=True)
@@ -102,7 +105,63 @@ def write_site(files: dict[str, Content], output: Path, reuse: bool = True) -> W
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
-    return WriteReport(written, unchanged)
+    gone = sorted(previous.keys() - manifest.keys())
+    return WriteReport(len(changed), unchanged, manifest, len(gone), tuple(changed + gone))
+
+
+def update_site(files: dict[str, Content], output: Path, manifest: dict[str, str],
+                previous: dict[str, Content]) -> WriteReport:
+    """Write in place only the files whose bytes changed; for the dev server's rebuilds.
+
+    `manifest` and `previous` are what the last write wrote. A file whose content is the
+    very object written last time is not even hashed. Each file is replaced atomically;
+    files of the last write that are no longer built are removed, and nothing else.
+    """
+    new_manifest: dict[str, str] = {}
+    changed: list[str] = []
+    try:
+        for rel in sorted(files):
+            content = files[rel]
+            if previous.get(rel) is content and rel in manifest:
+                new_manifest[rel] = manifest[rel]
+                continue
+            data = content if isinstance(content, bytes) else content.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            new_manifest[rel] = digest
+            if manifest.get(rel) == digest and (output / rel).is_file():
+                continue
+            _replace(output / _safe_relative(rel), data)
+            changed.append(rel)
+        gone = sorted(manifest.keys() - files.keys())
+        for rel in gone:
+            _remove(output, rel)
+        _replace(output / MANIFEST, _manifest_bytes(new_manifest))
+    except OSError as err:
+        raise DigestError(problem(err.filename or str(output), 0,
+                                  f"cannot write the output: {err.strerror or err}")) from None
+    return WriteReport(len(changed), len(files) - len(changed), new_manifest, len(gone),
+                       tuple(changed + gone))
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write beside the target, then rename over it: readers see old or new, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.digest-tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def _remove(output: Path, rel: str) -> None:
+    path = output / _safe_relative(rel)
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != output and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _manifest_bytes(manifest: dict[str, str]) -> bytes:
+    return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _swap(new: Path, output: Path, old: Path) -> None:

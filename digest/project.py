@@ -104,13 +104,14 @@ def walk(folder: Path, hidden: bool = False) -> list[Path]:
     for current, folders, names in os.walk(folder):
         folders[:] = sorted(f for f in folders if hidden or not f.startswith("."))
         for name in sorted(names):
-            if _is_leftover(name) or (name.startswith(".") and not hidden):
+            if is_leftover(name) or (name.startswith(".") and not hidden):
                 continue
             files.append(Path(current) / name)
     return files
 
 
-def _is_leftover(name: str) -> bool:
+def is_leftover(name: str) -> bool:
+    """Editors' lock, swap and backup files, and system clutter."""
     return (name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
             or name in (".DS_Store", "Thumbs.db", ".gitkeep"))
 

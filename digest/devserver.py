@@ -1,0 +1,224 @@
+"""The dev server's HTTP side: the output folder under the base path, and live reload.
+
+Pages are served from the output folder; HTML gets a small script on the way out (never
+on disk) that listens for rebuilds on a server-sent events stream, reloads the page when a
+rebuild changed it, and shows a rebuild's problems over the page.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import posixpath
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from .serve import Session, State
+
+EVENTS = "/__digest/events"
+KEEPALIVE_SECONDS = 10.0
+# Changes to these kinds of files do not change how other pages look.
+PAGE_LIKE = (".html", ".xml", ".json", ".txt")
+
+_TYPES = {".xml": "application/xml", ".json": "application/json", ".svg": "image/svg+xml",
+          ".css": "text/css", ".js": "text/javascript", ".webmanifest": "application/manifest+json",
+          ".md": "text/plain", ".txt": "text/plain", ".ico": "image/x-icon"}
+
+RELOAD_SCRIPT = """<script>
+(function () {
+  var page = %(page)s, version = %(version)d, box = null;
+  function show(lines) {
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "digest-problems";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;" +
+        "z-index:2147483647;margin:0;padding:1rem 1.25rem;background:#2b0b0b;color:#ffe9e9;" +
+        "font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;border-top:4px solid #e5484d;" +
+        "white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "digest: the last rebuild failed\\n\\n" + lines.join("\\n");
+  }
+  var source = new EventSource(%(events)s);
+  source.addEventListener("state", function (event) {
+    var state = JSON.parse(event.data);
+    if (state.problems.length) { show(state.problems); version = state.version; return; }
+    if (state.version === version) return;
+    version = state.version;
+    if (box || state.all || state.changed.indexOf(page) >= 0) location.reload();
+  });
+})();
+</script>
+"""
+
+
+class DevServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False  # a port in use must be seen as busy
+
+    def __init__(self, address: tuple[str, int], session: Session):
+        self.session = session
+        self.stopping = False
+        super().__init__(address, Handler)
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.session.wake_all()
+        self.shutdown()
+        self.server_close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: DevServer
+    server_version = "digest"
+    sys_version = ""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass  # one line per rebuild is what the terminal shows, not one per request
+
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        self._respond(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if urlsplit(self.path).path == EVENTS:
+            self._stream_events()
+        else:
+            self._respond(head=False)
+
+    def _respond(self, head: bool) -> None:
+        session = self.server.session
+        base = (session.config.base_path if session.config else "/")
+        output = session.output()
+        found = locate(output, base, self.path)
+        if isinstance(found, Redirect):
+            self._send(found.status, b"", "text/plain", head, {"Location": found.location})
+        elif isinstance(found, Path):
+            rel = found.relative_to(output).as_posix()
+            self._send_file(found, rel, HTTPStatus.OK, head)
+        elif found == HTTPStatus.NOT_FOUND and (output / "404.html").is_file():
+            self._send_file(output / "404.html", "404.html", HTTPStatus.NOT_FOUND, head)
+        else:
+            self._send_problem_page(found, head)
+
+    def _send_file(self, path: Path, rel: str, status: int, head: bool) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
+            return
+        kind = content_type(rel)
+        if kind.startswith("text/html"):
+            data = inject(data, rel, self.server.session.state)
+        self._send(status, data, kind, head)
+
+    def _send_problem_page(self, status: int, head: bool) -> None:
+        """No built page to show (the first build failed, or a bad request)."""
+        state = self.server.session.state
+        body = (b"<!doctype html><html lang=en><meta charset=utf-8><title>digest</title>"
+                b"<p>" + HTTPStatus(status).phrase.encode() + b"</p></html>")
+        self._send(status, inject(body, "", state), "text/html; charset=utf-8", head)
+
+    def _send(self, status: int, data: bytes, kind: str, head: bool,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _stream_events(self) -> None:
+        """Server-sent events: the state now, then after every rebuild."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        session = self.server.session
+        state = session.state
+        try:
+            self._send_state(state)
+            while not self.server.stopping:
+                newer = session.wait(state.version, KEEPALIVE_SECONDS)
+                if newer.version == state.version:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    continue
+                state = newer
+                self._send_state(state)
+        except OSError:
+            return  # the page went away
+
+    def _send_state(self, state: State) -> None:
+        changed = [name for name in state.changed]
+        message = {
+            "version": state.version,
+            "changed": changed,
+            "all": any(not name.endswith(PAGE_LIKE) for name in changed),
+            "problems": [str(p) for p in state.problems],
+        }
+        self.wfile.write(b"event: state\ndata: " + json.dumps(message).encode() + b"\n\n")
+        self.wfile.flush()
+
+
+class Redirect:
+    def __init__(self, location: str, status: int = HTTPStatus.MOVED_PERMANENTLY):
+        self.location, self.status = location, status
+
+
+def locate(output: Path, base: str, raw: str) -> Path | Redirect | int:
+    """The file for a request path, a redirect, or an HTTP error status. Never outside output."""
+    try:
+        path = unquote(urlsplit(raw).path, errors="strict") if raw.startswith("/") else None
+    except (UnicodeDecodeError, ValueError):
+        return HTTPStatus.BAD_REQUEST
+    if path is None or "\0" in path or "\\" in path:
+        return HTTPStatus.BAD_REQUEST
+    if not path.startswith(base):
+        if base.startswith(path.rstrip("/") + "/"):
+            return Redirect(base, HTTPStatus.FOUND)  # "/" to the site under its sub-path
+        return HTTPStatus.NOT_FOUND
+    parts = path[len(base):].split("/")
+    if any(part in (".", "..") for part in parts):
+        return HTTPStatus.BAD_REQUEST
+    target = output.joinpath(*[part for part in parts if part])
+    root = os.path.realpath(output)
+    real = os.path.realpath(target)
+    if real != root and not real.startswith(root + os.sep):
+        return HTTPStatus.NOT_FOUND  # a symbolic link that points out of the output
+    if os.path.isdir(real):
+        if not path.endswith("/"):
+            return Redirect(quote(path + "/"))
+        target = target / "index.html"
+        if not os.path.realpath(target).startswith(root + os.sep):
+            return HTTPStatus.NOT_FOUND
+    return target if target.is_file() else HTTPStatus.NOT_FOUND
+
+
+def content_type(name: str) -> str:
+    suffix = posixpath.splitext(name)[1].lower()
+    kind = _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/xml", "application/json"):
+        kind += "; charset=utf-8"
+    return kind
+
+
+def inject(html: bytes, rel: str, state: State) -> bytes:
+    """The page with the live-reload script before </body> (or at its end)."""
+    script = RELOAD_SCRIPT % {
+        "page": _script_json(rel), "version": state.version, "events": _script_json(EVENTS)}
+    data = script.encode("utf-8")
+    at = html.rfind(b"</body>")
+    return html[:at] + data + html[at:] if at >= 0 else html + data
+
+
+def _script_json(value: str) -> str:
+    """JSON that is safe inside <script>: no '</script>' can come out of it."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")

@@ -1,0 +1,229 @@
+"""`digest serve`: build, watch the inputs, rebuild what changed, tell open pages to reload.
+
+A `Session` holds what a rebuild reuses (parsed articles, rendered pages, what was written)
+and calls the same `assemble` as `digest build`, so the two cannot drift apart. The HTTP side
+is in `devserver`, the file watching here.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .build import Options, ParseCache, RenderCache, assemble, build_time
+from .config import Config, override
+from .errors import DigestError, Problem
+from .output import Content, check_output_folder, update_site, write_site
+from .project import ARTICLE_SUFFIXES, Project, is_leftover
+
+QUIET_SECONDS = 0.12  # a burst of events ends after this long without a new one
+LONGEST_WAIT = 2.0  # ... or after this long, so a long `git checkout` still shows progress
+
+
+@dataclass(frozen=True)
+class State:
+    """What open pages are told: a version per rebuild, and the problems if it failed."""
+
+    version: int = 0
+    changed: tuple[str, ...] = ()  # output paths the last rebuild wrote or removed
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class Session:
+    project: Project
+    options: Options
+    overrides: dict = field(default_factory=dict)
+    config: Config | None = None
+    state: State = State()
+    _parse: ParseCache = field(default_factory=ParseCache)
+    _render: RenderCache = field(default_factory=RenderCache)
+    _written: dict[str, Content] = field(default_factory=dict)
+    _manifest: dict[str, str] | None = None
+    _output: Path | None = None
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def rebuild(self, trigger: str = "start", now: datetime | None = None) -> str:
+        """One rebuild; returns its log line. Problems are kept in the state, never raised."""
+        started = time.perf_counter()
+        try:
+            config = override(self.project.read_config(), **self.overrides)
+            self.config = config
+            result = assemble(self.project, config, self.options, now or build_time(),
+                              self._parse, self._render)
+            report = self._write(config, result.files)
+        except DigestError as err:
+            self._publish(State(self.state.version + 1, (), tuple(err.problems)))
+            lines = [str(p) for p in err.problems]
+            return "\n".join([*lines, f"{trigger}: {len(lines)} problem"
+                              f"{'s' * (len(lines) != 1)}; still serving the last good build"])
+        self._written = result.files
+        self._publish(State(self.state.version + 1, report.changed, ()))
+        ms = (time.perf_counter() - started) * 1000
+        return (f"{trigger}: {report.written} file{'s' * (report.written != 1)} written, "
+                f"{report.removed} removed, in {ms:.0f} ms")
+
+    def _write(self, config: Config, files: dict[str, Content]):
+        output = self.project.output(config)
+        if self._manifest is None or output != self._output:
+            # the first write, or a new output folder: the checks and the swap of `build`
+            check_output_folder(output, self.project.root, config.output)
+            report = write_site(files, output)
+        else:
+            report = update_site(files, output, self._manifest, self._written)
+        self._manifest, self._output = report.manifest, output
+        return report
+
+    def _publish(self, state: State) -> None:
+        with self._changed:
+            self.state = state
+            self._changed.notify_all()
+
+    def wait(self, version: int, timeout: float) -> State:
+        """The state once its version differs from `version`, or after `timeout`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.state.version != version, timeout)
+            return self.state
+
+    def wake_all(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def output(self) -> Path:
+        config = self.config or Config()
+        return self.project.output(config)
+
+
+class Watcher(FileSystemEventHandler):
+    """Turns file events into rebuilds: one per burst, only for the inputs of the site."""
+
+    def __init__(self, session: Session, log):
+        self.session, self.log = session, log
+        self.project = session.project
+        self.events: queue.Queue[str | None] = queue.Queue()
+        self.observer = Observer()
+        self.rebuilds = 0
+
+    def start(self) -> None:
+        root = self.project.root
+        self.observer.schedule(self, str(root), recursive=False)  # site.yaml, new folders
+        for folder in (self.project.content, self.project.layouts, self.project.static):
+            if folder.is_dir():
+                self.observer.schedule(self, str(folder), recursive=True)
+        self.observer.start()
+        threading.Thread(target=self._loop, name="digest-rebuild", daemon=True).start()
+
+    def stop(self) -> None:
+        self.events.put(None)
+        self.observer.stop()
+        self.observer.join(timeout=5)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path and self._is_input(Path(str(path)), event.is_directory):
+                self.events.put(self.project.shown(Path(str(path))))
+        if event.is_directory and event.event_type == "created":
+            self._watch_new_folder(Path(str(event.src_path)))
+
+    def _watch_new_folder(self, path: Path) -> None:
+        """content/, layouts/ or static/ made after the server started."""
+        if path in (self.project.content, self.project.layouts, self.project.static):
+            self.observer.schedule(self, str(path), recursive=True)
+            self.events.put(self.project.shown(path))
+
+    def _is_input(self, path: Path, is_directory: bool) -> bool:
+        if path == self.project.config_file:
+            return True
+        try:
+            relative = path.relative_to(self.project.root)
+        except ValueError:
+            return False
+        parts = relative.parts
+        if len(parts) < 2 or parts[0] not in ("content", "layouts", "static"):
+            return False
+        if self.session.output() in (path, *path.parents):
+            return False
+        name = parts[-1]
+        if is_leftover(name) or name.endswith(".digest-tmp"):
+            return False
+        hidden = any(part.startswith(".") for part in parts[1:])
+        if parts[0] == "static":
+            return True
+        if hidden:
+            return False
+        return is_directory or parts[0] == "layouts" or name.endswith(ARTICLE_SUFFIXES)
+
+    def _loop(self) -> None:
+        while True:
+            first = self.events.get()
+            if first is None:
+                return
+            changed = {first}
+            deadline = time.monotonic() + LONGEST_WAIT
+            while time.monotonic() < deadline:
+                try:
+                    more = self.events.get(timeout=QUIET_SECONDS)
+                except queue.Empty:
+                    break
+                if more is None:
+                    return
+                changed.add(more)
+            self.rebuilds += 1
+            names = sorted(changed)
+            trigger = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+            self.log(self.session.rebuild(f"{trigger} changed"))
+
+
+def run(session: Session, host: str, port: int, log, open_browser: bool = False) -> None:
+    """Build, serve and watch until Ctrl-C (or SIGTERM)."""
+    import errno
+    import signal
+    import webbrowser
+
+    from .devserver import DevServer
+
+    log(session.rebuild("start"))
+    server = None
+    for candidate in range(port, port + 20):
+        try:
+            server = DevServer((host, candidate), session)
+            break
+        except OSError as err:
+            if err.errno != errno.EADDRINUSE:
+                raise DigestError(Problem("--port", 0, f"cannot listen on {host}:{candidate}: "
+                                                       f"{err.strerror}")) from None
+            log(f"Port {candidate} is busy; trying {candidate + 1}.")
+    if server is None:
+        raise DigestError(Problem("--port", 0, f"ports {port} to {port + 19} are all busy; "
+                                               "choose another with --port"))
+    shown_host = f"[{host}]" if ":" in host else host
+    base = session.config.base_path if session.config else "/"
+    url = f"http://{shown_host}:{server.server_address[1]}{base}"
+    watcher = Watcher(session, log)
+    watcher.start()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    log(f"Serving {url} (Ctrl-C to stop); watching content/, layouts/, static/ and "
+        f"{session.project.shown(session.project.config_file)}")
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        server.stopping = True
+        session.wake_all()
+        server.server_close()
+        log("Stopped.")

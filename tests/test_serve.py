@@ -1,0 +1,297 @@
+"""`digest serve` as a real process, over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_EPOCH, SiteDir, article
+
+DIGEST = str(Path(sys.executable).parent / "digest")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+    _queue: queue.Queue = field(default_factory=queue.Queue)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        """The next output line containing `text` (earlier lines are kept in .lines)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} in {timeout} s; got {self.lines}")
+
+    def quiet_for(self, seconds: float) -> list[str]:
+        """Every line printed in the next `seconds`."""
+        got = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                got.append(self._queue.get(timeout=0.05))
+            except queue.Empty:
+                pass
+        self.lines += got
+        return got
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, dict(response.getheaders()), body
+
+
+def start(site: SiteDir, *args: str, port: int | None = None) -> Server:
+    port = port or free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH}
+    process = subprocess.Popen([DIGEST, "serve", "--port", str(port), *args], cwd=site.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
+    server = Server(process, port)
+    server.reader = threading.Thread(target=server._read, daemon=True)
+    server.reader.start()
+    return server
+
+
+@pytest.fixture
+def serve(site: SiteDir):
+    servers: list[Server] = []
+
+    def run(*args: str, port: int | None = None) -> Server:
+        server = start(site, *args, port=port)
+        servers.append(server)
+        line = server.wait_for("Serving http://")
+        server.port = int(line.split(":")[2].split("/")[0])
+        return server
+
+    yield run
+    for server in servers:
+        server.process.terminate()
+        assert server.process.wait(timeout=10) == 0
+        server.wait_for("Stopped.")
+        server.reader.join(timeout=5)
+        server.process.stdout.close()
+
+
+SITE = {
+    "site.yaml": "title: Served\nbase_url: https://example.org/news/\n",
+    "content/alpha.md": article("Alpha story", "2025-05-01T10:00:00Z", topic="World"),
+    "content/beta.md": article("Beta story", "2025-05-02T10:00:00Z", topic="Science"),
+    "static/style/extra.css": "body { color: black }\n",
+}
+
+
+def test_serves_the_site_under_its_base_path(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    status, headers, _ = server.get("/")
+    assert status == 302 and headers["Location"] == "/news/"
+    status, headers, body = server.get("/news/")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"Alpha story" in body and b"/__digest/events" in body
+    status, headers, _ = server.get("/news/2025/05/01/alpha")
+    assert status == 301 and headers["Location"] == "/news/2025/05/01/alpha/"
+    assert server.get("/news/feed.xml")[1]["Content-Type"] == "application/xml; charset=utf-8"
+    assert server.get("/news/theme.css")[1]["Content-Type"] == "text/css; charset=utf-8"
+    assert server.get("/news/style/extra.css")[2] == b"body { color: black }\n"
+    status, headers, body = server.get("/news/no/such/page/")
+    assert status == 404 and b"Page not found" in body
+    assert server.get("/news/2025/")[0] == 404  # a folder without index.html: no listing
+    assert server.get("/elsewhere/")[0] == 404
+    status, headers, body = server.get("/news/", method="HEAD")
+    assert status == 200 and body == b"" and int(headers["Content-Length"]) > 0
+    # the reload script is added on the way out, never written to disk
+    assert "__digest" not in site.read("index.html")
+
+
+@pytest.mark.parametrize("path", [
+    "/news/../../../../etc/passwd", "/news/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/news/..%2f..%2f..%2fetc%2fpasswd", "/news/%2E%2E%5C%2E%2E%5Cetc%5Cpasswd",
+    "//etc/passwd", "/news//etc/passwd", "/news/%00", "/news/%ff%fe", "/news/leak/",
+    "/news/leak/passwd", "/news/outside.txt", "http://example.org/etc/passwd",
+])
+def test_never_serves_outside_the_output_folder(site: SiteDir, serve, path: str,
+                                                tmp_path: Path) -> None:
+    site.write(SITE)
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd").write_text("SECRET")
+    (tmp_path / "outside.txt").write_text("SECRET")
+    server = serve()
+    (site.out / "leak").symlink_to(secret)
+    (site.out / "outside.txt").symlink_to(tmp_path / "outside.txt")
+    status, _, body = server.get(path)
+    assert status in (400, 404), (path, status)
+    assert b"SECRET" not in body and b"root:" not in body
+
+
+def test_an_edit_rebuilds_only_what_changed(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    unrelated = site.out / "topics/science/index.html"
+    before = unrelated.stat().st_mtime_ns
+    site.write({"content/alpha.md": article("Alpha, revised", "2025-05-01T10:00:00Z",
+                                            topic="World")})
+    line = server.wait_for("content/alpha.md changed")
+    assert " ms" in line and "files written" in line
+    assert b"Alpha, revised" in server.get("/news/2025/05/01/alpha/")[2]
+    assert b"Alpha, revised" in server.get("/news/")[2]
+    assert b"Alpha, revised" in server.get("/news/topics/world/feed.xml")[2]
+    assert unrelated.stat().st_mtime_ns == before
+    # what serve wrote is exactly what build writes
+    served = site.snapshot()
+    site.build()
+    assert site.snapshot() == served
+
+
+def test_an_atomic_save_gives_exactly_one_rebuild(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    temporary = site.root / "content/.alpha.md.swp"
+    temporary.write_text(article("Atomic title", "2025-05-01T10:00:00Z"))
+    os.replace(temporary, site.root / "content/alpha.md")
+    server.wait_for("changed:")
+    assert not [line for line in server.quiet_for(1.5) if "changed" in line]
+    assert b"Atomic title" in server.get("/news/2025/05/01/alpha/")[2]
+
+
+def test_a_burst_of_saves_gives_one_rebuild(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    for index in range(30):
+        site.write({f"content/many/item-{index}.md": article(f"Item {index}")})
+    line = server.wait_for("changed:")
+    assert " more changed: " in line
+    assert not [line for line in server.quiet_for(1.5) if "changed" in line]
+    assert server.get("/news/2025/06/01/item-29/")[0] == 200
+
+
+def test_editor_leftovers_and_output_writes_never_trigger_a_rebuild(site: SiteDir,
+                                                                     serve) -> None:
+    site.write(SITE)
+    server = serve()
+    site.write({"content/.#alpha.md": "lock", "content/alpha.md~": "backup",
+                "content/notes.txt": "not an article", "_site/extra.txt": "x"})
+    assert not [line for line in server.quiet_for(1.0) if "changed" in line]
+
+
+def test_a_broken_article_keeps_the_last_good_site_and_the_server(site: SiteDir,
+                                                                   serve) -> None:
+    site.write(SITE)
+    server = serve()
+    site.write({"content/alpha.md": "---\ntitle: [broken\n---\n"})
+    server.wait_for("content/alpha.md:3: invalid YAML")
+    server.wait_for("still serving the last good build")
+    status, _, body = server.get("/news/2025/05/01/alpha/")
+    assert status == 200 and b"Alpha story" in body
+    site.write({"content/alpha.md": article("Alpha fixed", "2025-05-01T10:00:00Z")})
+    server.wait_for("files written")
+    assert b"Alpha fixed" in server.get("/news/2025/05/01/alpha/")[2]
+
+
+def test_a_broken_template_is_reported_and_fixed(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    site.write({"layouts/article.html": "{% extends 'base.html' %}{% block content %}"
+                                        "{{ article.title }\n{% endblock %}"})
+    server.wait_for("layouts/article.html:1: template error")
+    site.write({"layouts/article.html": "{% extends 'base.html' %}{% block content %}"
+                                        "<h1>CUSTOM {{ article.title }}</h1>{% endblock %}"})
+    server.wait_for("files written")
+    assert b"CUSTOM Alpha story" in server.get("/news/2025/05/01/alpha/")[2]
+
+
+def test_site_yaml_changes_rebuild_everything(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    site.write({"site.yaml": "title: Renamed\nbase_url: https://example.org/other/\n"})
+    server.wait_for("site.yaml changed")
+    status, _, body = server.get("/other/")
+    assert status == 200 and b"Renamed" in body
+    assert server.get("/news/")[0] == 404
+
+
+def test_events_stream_reports_rebuilds_and_problems(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/__digest/events")
+    response = connection.getresponse()
+    assert response.headers["Content-Type"] == "text/event-stream"
+
+    def next_event() -> str:
+        lines = []
+        while (line := response.fp.readline().decode()) != "\n" or not lines:
+            if line.startswith("data:"):
+                lines.append(line)
+        return lines[-1]
+
+    assert '"problems": []' in next_event()
+    site.write({"content/beta.md": "---\ntitle: no date\n---\n"})
+    assert "content/beta.md:1: missing date" in next_event()
+    site.write({"content/beta.md": article("Beta back", "2025-05-02T10:00:00Z")})
+    event = next_event()
+    assert '"problems": []' in event and "2025/05/02/beta/index.html" in event
+    connection.close()
+
+
+def test_a_busy_port_moves_to_the_next_free_one(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        server = serve(port=taken)
+        assert f"Port {taken} is busy; trying {taken + 1}." in server.lines
+        assert server.port != taken
+        assert server.get("/news/")[0] == 200
+
+
+def test_a_host_other_than_loopback_gets_a_warning(site: SiteDir, serve) -> None:
+    site.write(SITE)
+    server = serve("--host", "0.0.0.0")
+    assert any("Warning: listening on 0.0.0.0" in line for line in server.lines)
+
+
+def test_a_failed_first_build_still_serves_and_recovers(site: SiteDir, serve) -> None:
+    site.write({"content/bad.md": "no front matter"})
+    server = serve()
+    assert any("content/bad.md:1: missing front matter" in line for line in server.lines)
+    status, _, body = server.get("/")
+    assert status == 404 and b"__digest/events" in body
+    site.write({"content/bad.md": article("Now fine")})
+    server.wait_for("files written")
+    assert b"Now fine" in urllib.request.urlopen(
+        f"http://127.0.0.1:{server.port}/2025/06/01/bad/").read()
