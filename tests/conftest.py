@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
+import queue
+import socket
+import subprocess
+import sys
 import textwrap
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -83,3 +90,94 @@ def article(title: str = "A title", date: str = "2025-06-01T10:00:00Z", body: st
 @pytest.fixture
 def site(tmp_path: Path) -> SiteDir:
     return SiteDir(tmp_path / "site")
+
+
+# `digest serve` as a real process
+
+DIGEST = str(Path(sys.executable).parent / "digest")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+    _queue: queue.Queue = field(default_factory=queue.Queue)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        """The next output line containing `text` (earlier lines are kept in .lines)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} in {timeout} s; got {self.lines}")
+
+    def quiet_for(self, seconds: float) -> list[str]:
+        """Every line printed in the next `seconds`."""
+        got = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                got.append(self._queue.get(timeout=0.05))
+            except queue.Empty:
+                pass
+        self.lines += got
+        return got
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, dict(response.getheaders()), body
+
+
+def start(site: SiteDir, *args: str, port: int | None = None) -> Server:
+    port = port or free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": BUILD_EPOCH}
+    process = subprocess.Popen([DIGEST, "serve", "--port", str(port), *args], cwd=site.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
+    server = Server(process, port)
+    server.reader = threading.Thread(target=server._read, daemon=True)
+    server.reader.start()
+    return server
+
+
+@pytest.fixture
+def serve(site: SiteDir):
+    servers: list[Server] = []
+
+    def run(*args: str, port: int | None = None) -> Server:
+        server = start(site, *args, port=port)
+        servers.append(server)
+        line = server.wait_for("Serving http://")
+        server.port = int(line.split(":")[2].split("/")[0])
+        return server
+
+    yield run
+    for server in servers:
+        server.process.terminate()
+        assert server.process.wait(timeout=10) == 0
+        server.wait_for("Stopped.")
+        server.reader.join(timeout=5)
+        server.process.stdout.close()
+
+
