@@ -15,6 +15,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import Config
 from .slugs import slugify
+from .typography import TypographyExtension
 
 MORE = "<!--more-->"
 
@@ -81,7 +82,7 @@ class Renderer:
             extensions.append(TocExtension(
                 slugify=lambda text, _separator: slugify(text) or "section"))
         if options.smart_quotes:
-            extensions.append("smarty")
+            extensions.append(TypographyExtension())
         self._markdown = markdown.Markdown(extensions=extensions, output_format="html")
         self._cleaner = None if options.unsafe_html else nh3.Cleaner(
             tags=_TAGS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +95,18 @@ def test_names_matching_ignores_case_and_spacing(name: str) -> None:
     assert match_key(name) == match_key(f"  {name.upper()}  ") or name.upper().casefold() != \
         name.casefold()
     assert match_key(name) == match_key(name.replace(" ", "  "))
+
+
+@settings(max_examples=int(os.environ.get("DIGEST_EXAMPLES", "300")))
+@given(st.text(alphabet=st.sampled_from(list("ab1 '\"-.!?,;:([{*`\\\n")), max_size=80))
+def test_smart_punctuation_matches_python_markdowns_smarty(text: str) -> None:
+    """Typography is done in one quick pass; it must read exactly as smarty's would."""
+    import html
+
+    import markdown
+
+    from digest.typography import TypographyExtension
+
+    ours = markdown.markdown(text, extensions=[TypographyExtension()])
+    smarty = markdown.markdown(text, extensions=["smarty"])
+    assert html.unescape(ours) == html.unescape(smarty)

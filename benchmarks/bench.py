@@ -1,0 +1,167 @@
+"""Measure digest's speed on a generated corpus and print a table.
+
+    python benchmarks/bench.py                 # N = 1,000 and 10,000
+    python benchmarks/bench.py --n 2000        # any size
+    python benchmarks/bench.py --no-browser    # skip the save-to-reload measurement
+
+For each N: a cold build (no cache, no output), a warm build (a few articles edited),
+a no-op build, a one-article rebuild through the code path `digest serve` uses, the
+save-to-reload time in a real browser on a served site, and the peak memory of the
+largest process. Builds run `digest build` as a separate process; times are medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import write_corpus  # noqa: E402
+
+DIGEST = str(Path(sys.executable).parent / "digest")
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1798761600", "PYTHONUNBUFFERED": "1"}  # 2027-01-01
+
+
+def run_build(site: Path, *args: str) -> tuple[float, float]:
+    """(seconds, peak resident MB) of one `digest build` process and its children."""
+    started = time.perf_counter()
+    process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"build failed in {site}: {process.stderr.read().decode()}")
+    process.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
+def edit(site: Path, index: int, stamp: str) -> Path:
+    files = sorted((site / "content").rglob("*.md"))
+    path = files[index * 7919 % len(files)]
+    text = path.read_text("utf-8")
+    head, _, rest = text.partition("\ntitle: ")
+    title, _, tail = rest.partition("\n")
+    path.write_text(f'{head}\ntitle: "Edited {stamp}"\n{tail}', "utf-8")
+    return path
+
+
+def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
+    results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "no-op": []}
+    for attempt in range(runs):
+        for leftover in (site / "_site", site / ".digest-cache"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        results["cold"].append(run_build(site))
+        for index in range(5):
+            edit(site, attempt * 5 + index, f"warm {attempt} {index}")
+        results["warm"].append(run_build(site))
+        results["no-op"].append(run_build(site))
+    return {name: (statistics.median(t for t, _ in values), max(m for _, m in values))
+            for name, values in results.items()}
+
+
+def measure_rebuild(site: Path, edits: int) -> float:
+    """Milliseconds for one edited article, through the dev server's Session."""
+    from digest.build import Options
+    from digest.project import Project
+    from digest.serve import Session
+
+    session = Session(Project.at(site / "site.yaml"), Options())
+    session.rebuild("start")
+    times = []
+    for index in range(edits):
+        edit(site, 1000 + index, f"rebuild {index}")
+        started = time.perf_counter()
+        line = session.rebuild("edit")
+        times.append((time.perf_counter() - started) * 1000)
+        if "written" not in line:
+            raise SystemExit(line)
+    return statistics.median(times)
+
+
+def measure_reload(site: Path, edits: int) -> float:
+    """Milliseconds from saving an article to the open browser page showing it."""
+    from playwright.sync_api import sync_playwright
+
+    port = 8700 + os.getpid() % 200
+    server = subprocess.Popen([DIGEST, "serve", "--port", str(port)], cwd=site, env=ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in server.stdout:
+            if "Serving http://" in line:
+                url = line.split()[1]
+                break
+        times = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page()
+            for index in range(edits):
+                path = edit(site, 2000 + index, f"reload {index}")
+                slug = path.stem
+                day = next((site / "_site").glob(f"*/*/*/{slug}/index.html")).parent
+                page_url = url + day.relative_to(site / "_site").as_posix() + "/"
+                page.goto(page_url)
+                page.wait_for_timeout(300)  # the event stream is open
+                stamp = f"Reloaded {index} {time.time_ns()}"
+                text = path.read_text("utf-8")
+                head, _, rest = text.partition("\ntitle: ")
+                _, _, tail = rest.partition("\n")
+                started = time.perf_counter()
+                path.write_text(f'{head}\ntitle: "{stamp}"\n{tail}', "utf-8")
+                page.wait_for_function(f"document.title.startsWith({stamp!r})",
+                                       timeout=30_000)
+                times.append((time.perf_counter() - started) * 1000)
+            browser.close()
+        return statistics.median(times)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, action="append", help="corpus size (repeatable)")
+    parser.add_argument("--runs", type=int, default=3, help="build runs per measurement")
+    parser.add_argument("--edits", type=int, default=20, help="edits per rebuild measurement")
+    parser.add_argument("--no-browser", action="store_true", help="skip save-to-reload")
+    arguments = parser.parse_args()
+    sizes = arguments.n or [1000, 10000]
+
+    import digest.cli
+
+    print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, "
+          f"{os.cpu_count()} cores, {platform.machine()}")
+    header = ("articles", "cold s", "warm s", "no-op s", "rebuild ms", "reload ms", "peak MB")
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder:
+            site = Path(folder)
+            write_corpus(site, size)
+            builds = measure_builds(site, arguments.runs)
+            rebuild = measure_rebuild(site, arguments.edits)
+            reload = None if arguments.no_browser else measure_reload(site, arguments.edits)
+            peak = max(memory for _, memory in builds.values())
+            rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}", f"{builds['warm'][0]:.2f}",
+                         f"{builds['no-op'][0]:.2f}", f"{rebuild:.0f}",
+                         "-" if reload is None else f"{reload:.0f}", f"{peak:.0f}"))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
+    for row in rows:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""A deterministic corpus of realistic news articles, for the benchmark.
+
+python benchmarks/corpus.py DIR --n 1000 writes a site (site.yaml, content/) into DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+TOPICS = ["World", "Local", "Business", "Science", "Health", "Technology", "Culture",
+          "Sports", "Climate", "Politics", "Education", "Transport"]
+TAGS = [f"{a} {b}" for a in ("North", "South", "River", "Harbor", "Valley", "City", "Coast",
+                             "Upland", "Market", "Public")
+        for b in ("Energy", "Housing", "Trade", "Schools", "Water", "Roads", "Budget", "Farms",
+                  "Labour", "Courts", "Arts", "Clinics")]
+NAMES = ["Mara Quint", "Ilse Varga", "Tomas Reyne", "Søren Ålund", "Ada Okafor", "Lin Wei",
+         "Priya Natarajan", "Jonas Feld", "Elena Duarte", "Gideon Farrow"]
+WORDS = ("council committee harbor valley river budget report minister station market plan "
+         "agreement school hospital study trial season league vote district project grant "
+         "survey office region festival exchange bridge tram road farmers workers engineers "
+         "residents officials spokesperson analysts researchers teachers nurses drivers "
+         "announced approved rejected delayed opened closed expanded reviewed measured found "
+         "said expected planned reported argued warned noted confirmed estimated described "
+         "new early late higher lower local regional national annual weekly public private "
+         "small large first second final several many most within after before during "
+         "under across between against toward since while although because").split()
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + rng.choice([".", ".", ".", "?"])
+
+
+def paragraph(rng: random.Random) -> str:
+    parts = [sentence(rng, rng.randint(8, 22)) for _ in range(rng.randint(3, 6))]
+    if rng.random() < 0.3:
+        parts.insert(1, f'"{sentence(rng, rng.randint(6, 12))}" said {rng.choice(NAMES)}.')
+    if rng.random() < 0.3:
+        parts.append(f"See [the full report](https://example.org/r/{rng.randint(1, 99999)}).")
+    return " ".join(parts)
+
+
+def body(rng: random.Random, words: int) -> str:
+    blocks: list[str] = []
+    count = 0
+    while count < words:
+        roll = rng.random()
+        if roll < 0.08:
+            blocks.append("\n".join(f"- {sentence(rng, rng.randint(4, 9))}"
+                                    for _ in range(rng.randint(3, 5))))
+        elif roll < 0.13:
+            blocks.append("> " + sentence(rng, rng.randint(10, 20)))
+        elif roll < 0.16:
+            rows = [f"| {rng.choice(WORDS)} | {rng.randint(1, 900)} | {rng.random():.2f} |"
+                    for _ in range(rng.randint(3, 6))]
+            blocks.append("| Item | Count | Share |\n|:--|--:|--:|\n" + "\n".join(rows))
+        elif roll < 0.19:
+            blocks.append(f"## {sentence(rng, rng.randint(3, 6)).rstrip('.?')}")
+        else:
+            blocks.append(paragraph(rng))
+        count += len(blocks[-1].split())
+    if rng.random() < 0.2:
+        blocks[0] += "[^1]"
+        blocks.append(f"[^1]: {sentence(rng, 8)}")
+    return "\n\n".join(blocks)
+
+
+def article(rng: random.Random, index: int, start: datetime) -> tuple[str, str]:
+    moment = start + timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+    title = sentence(rng, rng.randint(5, 10)).rstrip(".?")
+    topic = TOPICS[index % len(TOPICS)] if rng.random() < 0.7 else rng.choice(TOPICS)
+    tags = sorted(set(rng.sample(TAGS, rng.randint(1, 4))))
+    slug = f"story-{index:06d}"
+    front = [
+        "---",
+        f"title: \"{title}\"",
+        f"date: {moment.isoformat()}",
+        f"topic: {topic}",
+        f"tags: [{', '.join(tags)}]",
+        f"author: {rng.choice(NAMES)}",
+        f"source: {{name: Example Wire, url: 'https://example.org/wire/{index}'}}",
+    ]
+    if rng.random() < 0.5:
+        front.append(f"summary: \"{sentence(rng, rng.randint(12, 25))}\"")
+    text = "\n".join(front) + "\n---\n" + body(rng, rng.randint(350, 950)) + "\n"
+    path = f"content/{topic.lower()}/{moment:%Y-%m}/{slug}.md"
+    return path, text
+
+
+def write_corpus(folder: Path, count: int, seed: int = 2026) -> None:
+    rng = random.Random(seed)
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    folder.mkdir(parents=True, exist_ok=True)
+    topics = "\n".join(f"  - title: {t}\n    description: News about {t.lower()}." for t in TOPICS)
+    (folder / "site.yaml").write_text(
+        "title: Benchmark Brief\nbase_url: https://example.org/bench/\n"
+        f"timezone: Europe/Berlin\nfront_page_days: 7\ntopics:\n{topics}\n", encoding="utf-8")
+    for index in range(count):
+        path, text = article(rng, index, start)
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--n", type=int, default=1000)
+    arguments = parser.parse_args()
+    write_corpus(arguments.folder, arguments.n)
