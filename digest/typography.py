@@ -66,12 +66,21 @@ def educate(text: str) -> str:
     return _TOKEN.sub(lambda m: made[int(m.group(1))], text) if made else text
 
 
+class PlainText(AtomicString):
+    """Prose that no inline pattern can match: Markdown's inline pass skips it, this one not."""
+
+
+def _is_prose(text: str | None) -> bool:
+    """Text to educate: not code, which Markdown keeps as AtomicString."""
+    return bool(text) and (not isinstance(text, AtomicString) or isinstance(text, PlainText))
+
+
 class _Typography(Treeprocessor):
     def run(self, root: Element) -> None:
         for element in root.iter():
-            if element.text and not isinstance(element.text, AtomicString):
+            if _is_prose(element.text):
                 element.text = educate(element.text)
-            if element.tail and not isinstance(element.tail, AtomicString):
+            if _is_prose(element.tail):
                 element.tail = educate(element.tail)
 
 
