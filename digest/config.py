@@ -30,6 +30,14 @@ class MarkdownConfig:
     heading_anchors: bool = True  # ids on headings, for links into an article
 
 
+FEED_CONTENTS = ("full", "summary")
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    content: str = "full"  # what an item carries: the whole article, or its summary alone
+
+
 @dataclass(frozen=True)
 class Config:
     title: str = "News Digest"  # the site's name, in every page title and feed
@@ -47,6 +55,7 @@ class Config:
     output: str = "_site"  # output folder, relative to the project
     cname: str = ""  # custom domain for GitHub Pages, written to CNAME
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
 
     @property
     def base_path(self) -> str:
@@ -66,6 +75,8 @@ class Config:
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?$")
+# keys of site.yaml that hold a mapping of their own
+_SECTIONS: dict[str, type] = {"markdown": MarkdownConfig, "feeds": FeedsConfig}
 
 
 def read_config(path: Path, shown_as: str) -> Config:
@@ -83,16 +94,11 @@ def parse_config(text: str, path: str) -> Config:
     fields = load_mapping(text, path)
     problems: list[Problem] = []
     values = _check_keys(Config, fields, path, problems, "")
-    if "markdown" in fields:
-        md = fields["markdown"]
-        if isinstance(md.value, dict):
-            sub = {k: Field(v, str(v) if not isinstance(v, (dict, list)) else None, md.line)
-                   for k, v in md.value.items()}
-            values["markdown"] = MarkdownConfig(**_check_keys(MarkdownConfig, sub, path,
-                                                              problems, "markdown."))
-        elif md.value is not None:
-            problems.append(problem(path, md.line, f"markdown: expected a mapping, "
-                                                   f"found {type_name(md.value)}"))
+    for key, kind in _SECTIONS.items():
+        if key in fields:
+            section = _check_section(key, kind, fields[key], path, problems)
+            if section is not None:
+                values[key] = section
     if "topics" in fields:
         values["topics"] = _check_topics(fields["topics"], path, problems)
     config = Config(**_with_trailing_slash(values))
@@ -100,6 +106,19 @@ def parse_config(text: str, path: str) -> Config:
     if problems:
         raise DigestError(problems)
     return config
+
+
+def _check_section(key: str, kind: type, item: Field, path: str,
+                   problems: list[Problem]) -> Any:
+    """A nested section such as `markdown:`; None when it is empty or wrong."""
+    if isinstance(item.value, dict):
+        sub = {k: Field(v, str(v) if not isinstance(v, (dict, list)) else None, item.line)
+               for k, v in item.value.items()}
+        return kind(**_check_keys(kind, sub, path, problems, f"{key}."))
+    if item.value is not None:
+        problems.append(problem(path, item.line, f"{key}: expected a mapping, "
+                                                 f"found {type_name(item.value)}"))
+    return None
 
 
 def override(config: Config, **changes: Any) -> Config:
@@ -139,6 +158,9 @@ def validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]:
         bad("output", "must name a folder")
     if not slugify(config.default_topic):
         bad("default_topic", "must contain a letter or a digit")
+    if config.feeds.content not in FEED_CONTENTS:
+        found.append(problem(path, lines.get("feeds", 0), f"feeds.content: "
+                             f"'{config.feeds.content}' is not one of: full, summary"))
     if config.cname and not re.match(r"^[A-Za-z0-9.-]+$", config.cname):
         bad("cname", f"'{config.cname}' is not a domain name")
     return found
@@ -163,7 +185,7 @@ def _check_keys(kind: type, fields: dict[str, Field], path: str,
             problems.append(problem(path, item.line, f"unknown key '{prefix}{key}'"
                                                       f"{did_you_mean(key, known)}"))
             continue
-        if key in ("markdown", "topics"):
+        if key in _SECTIONS or key == "topics":
             continue
         value = item.value
         if expected is str and isinstance(value, (int, float, bool)) and item.raw is not None:

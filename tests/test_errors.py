@@ -107,6 +107,12 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         {"site.yaml": "base_url: example.org/news\n"},
         "site.yaml:1: base_url: 'example.org/news/' is not an absolute http(s) URL such as "
         "https://example.org/news/"),
+    "site.yaml bad feeds.content": (
+        {"site.yaml": "title: x\nfeeds:\n  content: everything\n"},
+        "site.yaml:2: feeds.content: 'everything' is not one of: full, summary"),
+    "site.yaml unknown feeds key": (
+        {"site.yaml": "feeds: {contents: full}\n"},
+        "site.yaml:1: unknown key 'feeds.contents' (did you mean 'content'?)"),
     "site.yaml not a mapping": (
         {"site.yaml": "just a sentence\n"},
         "site.yaml:1: expected a mapping of keys to values, found 'just a sentence'"),
