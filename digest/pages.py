@@ -6,14 +6,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
-from .model import Article, Topic
+from .model import Article, Tag, Topic
 from .site import Site
 
 
 @dataclass(frozen=True)
 class FeedLink:
-    title: str
+    title: str  # what the feed holds: "Evening Brief: Climate"
     url: str  # root-relative, with the base path
+    type: str = "application/rss+xml"  # media type, for <link rel="alternate" type>
+    format: str = "RSS"  # the format's name as readers know it
+
+
+# Every feed is written in each of these formats: file name, media type, name.
+FEED_FORMATS = (
+    ("feed.xml", "application/rss+xml", "RSS"),
+    ("atom.xml", "application/atom+xml", "Atom"),
+    ("feed.json", "application/feed+json", "JSON Feed"),
+)
 
 
 @dataclass(frozen=True)
@@ -41,18 +51,28 @@ class Page:
     feeds: tuple[FeedLink, ...] = ()  # feeds this page announces, the site's first
 
 
-def site_feed(config: Config) -> FeedLink:
-    return FeedLink(config.title, f"{config.base_path}feed.xml")
+def feed_links(title: str, folder: str) -> tuple[FeedLink, ...]:
+    """One feed in every format, its files in `folder` (a URL ending in '/')."""
+    return tuple(FeedLink(title, folder + name, media, label)
+                 for name, media, label in FEED_FORMATS)
 
 
-def topic_feed(config: Config, topic: Topic) -> FeedLink:
-    return FeedLink(f"{config.title}: {topic.name}", f"{topic.url}feed.xml")
+def site_feeds(config: Config) -> tuple[FeedLink, ...]:
+    return feed_links(config.title, config.base_path)
+
+
+def topic_feeds(config: Config, topic: Topic) -> tuple[FeedLink, ...]:
+    return feed_links(f"{config.title}: {topic.name}", topic.url)
+
+
+def tag_feeds(config: Config, tag: Tag) -> tuple[FeedLink, ...]:
+    return feed_links(f"{config.title}: Tagged “{tag.name}”", tag.url)
 
 
 def plan_pages(site: Site, config: Config) -> list[Page]:
     """Every HTML page of the site, in a stable order."""
     base = config.base_path
-    main = (site_feed(config),)
+    main = site_feeds(config)
     pages = [
         Page("index.html", base, "index.html", config.title,
              {"days": site.days[:config.front_page_days]}, main),
@@ -69,14 +89,14 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
             {"day": day, "newer": site.days[index - 1] if index else None,
              "older": site.days[index + 1] if index + 1 < len(site.days) else None}, main))
     for topic in site.topics:
-        feeds = (*main, topic_feed(config, topic))
+        feeds = (*main, *topic_feeds(config, topic))
         pages += _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
                             {"topic": topic}, feeds)
         for index, article in enumerate(topic.articles):
             pages.append(_article_page(article, topic, index, feeds, base))
     for tag in site.tags:
         pages += _paginated(tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
-                            {"tag": tag}, main)
+                            {"tag": tag}, (*main, *tag_feeds(config, tag)))
     return pages
 
 

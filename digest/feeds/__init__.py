@@ -1,0 +1,58 @@
+"""Feeds and sitemaps: the model in, file bytes out.
+
+Every feed (the site's, each topic's, each tag's) is made once as a `Feed` of
+`FeedItem`s, then written as RSS 2.0, Atom 1.0 and JSON Feed 1.1 from that one
+model, so the three formats always agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..config import Config
+from ..model import Article
+from ..pages import Page, site_feeds, tag_feeds, topic_feeds
+from ..site import Site
+from .atom import atom_feed
+from .jsonfeed import json_feed
+from .model import NO_TIME, FeedItem, feed_item, make_feed
+from .rss import rss_feed
+from .sitemaps import news_sitemap, robots_txt, sitemap
+
+_WRITERS = {"RSS": rss_feed, "Atom": atom_feed, "JSON Feed": json_feed}
+
+
+def feed_files(config: Config, site: Site, pages: list[Page],
+               now: datetime | None = None) -> dict[str, bytes]:
+    """Every feed in every format, the sitemaps and robots.txt, by path in the output.
+
+    `now` is the build time, which decides what the news sitemap holds; without it,
+    the time of the newest article.
+    """
+    items: dict[str, FeedItem] = {}  # by URL: an article is in several feeds
+
+    def item_of(article: Article) -> FeedItem:
+        if article.url not in items:
+            items[article.url] = feed_item(config, article)
+        return items[article.url]
+
+    sources = [(site_feeds(config), config.base_path, config.description, site.articles)]
+    for topic in site.topics:
+        sources.append((topic_feeds(config, topic), topic.url,
+                        topic.description or f"{topic.name} from {config.title}",
+                        topic.articles))
+    for tag in site.tags:
+        sources.append((tag_feeds(config, tag), tag.url,
+                        f"Articles tagged “{tag.name}” in {config.title}", tag.articles))
+    files: dict[str, bytes] = {}
+    for links, home, description, articles in sources:
+        feed = make_feed(config, links, home, description,
+                         [item_of(a) for a in articles[:config.feed_items]])
+        for link in links:
+            files[link.url.removeprefix(config.base_path)] = _WRITERS[link.format](feed)
+    if now is None:
+        now = site.articles[0].date if site.articles else NO_TIME
+    files["sitemap.xml"] = sitemap(config, pages)
+    files["news-sitemap.xml"] = news_sitemap(config, site.articles, now)
+    files["robots.txt"] = robots_txt(config)
+    return files

@@ -1,0 +1,72 @@
+"""The one item model every feed format is written from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..config import Config
+from ..model import Article
+from ..pages import FeedLink
+from .text import absolute_html, absolute_url
+
+# The `updated` time of a feed with no items, so that it stays byte-identical.
+NO_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    url: str  # absolute; also the item's permanent id
+    title: str
+    published: datetime
+    updated: datetime  # the same as published for an article never updated
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]  # the topic, then the tags
+    summary: str  # plain text
+    content: str  # HTML with absolute links; "" when feeds carry summaries only
+    image: str  # absolute URL, or ""
+    source_url: str  # the story the article is based on, or ""
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str  # says what the feed holds: "Evening Brief: Climate"
+    description: str
+    home: str  # absolute URL of the page whose articles the feed follows
+    urls: dict[str, str]  # absolute URL of each format's file, by format name
+    language: str
+    author: str  # for items that name no author
+    updated: datetime
+    items: tuple[FeedItem, ...]  # newest first
+
+
+def make_feed(config: Config, links: Iterable[FeedLink], home: str, description: str,
+              items: list[FeedItem]) -> Feed:
+    links = tuple(links)
+    newest = max((item.updated for item in items), default=NO_TIME)
+    return Feed(
+        title=links[0].title,
+        description=description or links[0].title,
+        home=absolute_url(config, home),
+        urls={link.format: absolute_url(config, link.url) for link in links},
+        language=config.language,
+        author=config.author or config.title,
+        updated=newest,
+        items=tuple(items))
+
+
+def feed_item(config: Config, article: Article) -> FeedItem:
+    url = absolute_url(config, article.url)
+    full = config.feeds.content == "full"
+    return FeedItem(
+        url=url,
+        title=article.title,
+        published=article.date,
+        updated=article.updated or article.date,
+        authors=article.authors,
+        categories=tuple(label.name for label in (article.topic, *article.tags)),
+        summary=article.summary,
+        content=absolute_html(article.body, url) if full else "",
+        image=absolute_url(config, article.image.src) if article.image else "",
+        source_url=article.source.url if article.source else "")

@@ -1,0 +1,70 @@
+"""sitemap.xml, the Google News sitemap and robots.txt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from ..config import Config
+from ..model import Article
+from ..pages import Page
+from .text import absolute_url, xml_text
+
+# Google News wants the articles of the last two days, at most 1,000 of them.
+NEWS_WINDOW = timedelta(days=2)
+NEWS_LIMIT = 1000
+
+
+def sitemap(config: Config, pages: Iterable[Page]) -> bytes:
+    """Every page but 404.html, with the article's last change where there is one."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n'
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+    for page in pages:
+        if page.template == "404.html":
+            continue
+        out.append(f"<url><loc>{xml_text(absolute_url(config, page.url))}</loc>")
+        article = page.context.get("article")
+        if article is not None:
+            out.append(f"<lastmod>{(article.updated or article.date).isoformat()}</lastmod>")
+        out.append("</url>\n")
+    out.append("</urlset>\n")
+    return "".join(out).encode("utf-8")
+
+
+def news_sitemap(config: Config, articles: Iterable[Article], now: datetime) -> bytes:
+    """The articles published in the two days up to `now` (the build time), newest first."""
+    name, language = xml_text(config.title), xml_text(news_language(config.language))
+    recent = [a for a in articles if now - NEWS_WINDOW <= a.date <= now][:NEWS_LIMIT]
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n'
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+           'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n']
+    for article in recent:
+        out.append(
+            f"<url><loc>{xml_text(absolute_url(config, article.url))}</loc>"
+            "<news:news><news:publication>"
+            f"<news:name>{name}</news:name><news:language>{language}</news:language>"
+            "</news:publication>"
+            f"<news:publication_date>{article.date.isoformat()}</news:publication_date>"
+            f"<news:title>{xml_text(article.title)}</news:title>"
+            "</news:news></url>\n")
+    out.append("</urlset>\n")
+    return "".join(out).encode("utf-8")
+
+
+def news_language(tag: str) -> str:
+    """Google News wants an ISO 639 code: 'en' for en-GB, but zh-cn and zh-tw as they are."""
+    tag = tag.lower()
+    if tag.startswith("zh-"):
+        return "zh-tw" if tag.split("-")[1] in ("tw", "hk", "hant", "mo") else "zh-cn"
+    return tag.split("-")[0]
+
+
+def robots_txt(config: Config) -> bytes:
+    """Everything may be crawled; both sitemaps are named."""
+    return (
+        "User-agent: *\n"
+        "Allow: /\n"
+        "\n"
+        f"Sitemap: {absolute_url(config, config.base_path + 'sitemap.xml')}\n"
+        f"Sitemap: {absolute_url(config, config.base_path + 'news-sitemap.xml')}\n"
+    ).encode("utf-8")
