@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
+from . import metadata
 from .config import Config
 from .errors import DigestError, problem
 
@@ -31,8 +33,11 @@ def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Env
         keep_trailing_newline=True,
     )
     environment.globals.update(config=config)
-    environment.filters.update(long_date=long_date, month_name=month_name, clock=clock,
-                               iso=iso, absolute=lambda url: config.site_root + url)
+    environment.filters.update(
+        long_date=long_date, month_name=month_name, clock=clock, iso=iso,
+        absolute=lambda url: url if url.startswith(("http://", "https://"))
+        else config.site_root + url,
+        json_ld=lambda article: Markup(metadata.json_ld(config, article)))
     environment.digest_paths = (layouts, project)  # type: ignore[attr-defined]
     return environment
 
