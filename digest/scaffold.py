@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from .config import Config
@@ -79,6 +81,32 @@ Create one with `digest new "A headline" --topic General`, then run
 
 GITIGNORE = "_site/\n.digest-cache/\n"
 
+# The GitHub Pages workflow, one text for this repository and for every new site.
+PAGES_WORKFLOW = Path(__file__).parent / "workflows" / "pages.yml"
+
+REQUIREMENTS = """\
+# What the site's build installs; the GitHub Pages workflow reads this file.
+# If digest does not come from a package index where you work, name where it does,
+# e.g.: digest @ git+https://github.com/OWNER/digest@v1.0.0
+{requirement}
+"""
+
+
+def digest_requirement() -> str:
+    """How to install the digest that is running: from its repository when pip knows it."""
+    try:
+        dist = distribution("digest")
+    except PackageNotFoundError:
+        return "digest"
+    try:
+        origin = json.loads(dist.read_text("direct_url.json") or "null")
+    except ValueError:
+        origin = None
+    vcs = (origin or {}).get("vcs_info")
+    if vcs and vcs.get("vcs") == "git" and not origin["url"].startswith("file:"):
+        return f"digest @ git+{origin['url']}@{vcs['commit_id']}"
+    return f"digest=={dist.version}"
+
 
 def init_site(folder: Path, now: datetime) -> None:
     """A new site that builds at once; refuses a folder that already holds one."""
@@ -86,7 +114,7 @@ def init_site(folder: Path, now: datetime) -> None:
         if (folder / name).exists():
             raise DigestError(problem(str(folder / name), 0, "already exists; digest init "
                                                              "only creates new sites"))
-    for sub in ("content/general", "layouts", "static"):
+    for sub in ("content/general", "layouts", "static", ".github/workflows"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     (folder / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     day = now.date().isoformat()
@@ -94,5 +122,11 @@ def init_site(folder: Path, now: datetime) -> None:
         WELCOME.format(date=day), encoding="utf-8")
     (folder / "layouts" / ".gitkeep").write_text("", encoding="utf-8")
     (folder / "static" / ".gitkeep").write_text("", encoding="utf-8")
+    workflow = folder / ".github" / "workflows" / "pages.yml"
+    if not workflow.exists():
+        workflow.write_bytes(PAGES_WORKFLOW.read_bytes())
+    if not (folder / "requirements.txt").exists():
+        (folder / "requirements.txt").write_text(
+            REQUIREMENTS.format(requirement=digest_requirement()), encoding="utf-8")
     if not (folder / ".gitignore").exists():
         (folder / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
