@@ -139,3 +139,31 @@ def init_command(folder: Path) -> None:
     """Create a new site in FOLDER that builds at once."""
     scaffold.init_site(folder, build_time())
     click.echo(f"Created a new site in {folder}/. Next: cd {folder} && digest build")
+
+
+@main.command("deploy")
+@config_option
+@click.option("--output", "-o", help="The built folder to publish (default: output in "
+                                     "site.yaml, or _site).")
+@click.option("--message", "-m", default="", help="The commit message.")
+@click.option("--push", is_flag=True, help="Push gh-pages to the remote afterwards.")
+@click.option("--remote", default="origin", show_default=True, help="The remote to push to.")
+@reports_problems
+def deploy_command(config_file: Path, output: str | None, message: str, push: bool,
+                   remote: str) -> None:
+    """Commit the built site to the gh-pages branch, and push it with --push.
+
+    Only gh-pages changes: your branch, index and files stay as they are.
+    Run digest build first; the output must be as the build left it.
+    """
+    from .deploy import BRANCH, deploy
+
+    project, config = load(config_file, output=output)
+    done = deploy(project.root, project.output(config), config.output, config.cname,
+                  message, remote, push)
+    if done.changed:
+        click.echo(f"Committed {done.files} files to {BRANCH} ({done.commit[:7]})")
+    else:
+        click.echo(f"{BRANCH} already holds this build ({done.commit[:7]})")
+    if done.pushed_to:
+        click.echo(f"Pushed {BRANCH} to {done.pushed_to}")
