@@ -49,8 +49,8 @@ def tricky(tmp_path_factory: pytest.TempPathFactory) -> SiteDir:
                                   tags=f"[{hostile}, Zürich]", author=hostile,
                                   image="{src: /img/a.svg, alt: ''}",
                                   body="Text[^1] and [a link](other/).\n\n[^1]: A note."),
-        "content/2025-06-02-光の祭り.md": article("「光の祭り」", "2025-06-02", topic="Économie",
-                                              updated="2025-06-03"),
+        "content/2025-06-02-光の祭り.md": article("「光の祭り」", "2025-06-02",
+                                              topic="Économie", updated="2025-06-03"),
         "static/img/a.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
     })
     site.build()
