@@ -103,7 +103,11 @@ class Git:
             raise DigestError(problem("git", 0, f"cannot run git: {err.strerror}")) from None
         if check and result.returncode != 0:
             said = result.stderr.strip().splitlines() or [f"exit status {result.returncode}"]
-            raise DigestError(problem("git", 0, f"git {args[0]} failed: {said[-1]}"))
+            hint = ""
+            if "tell me who you are" in result.stderr or "auto-detect" in result.stderr:
+                hint = ("; tell git who commits: git config user.name 'Your Name' and "
+                        "git config user.email you@example.org")
+            raise DigestError(problem("git", 0, f"git {args[0]} failed: {said[-1]}{hint}"))
         return result.stdout.strip()
 
     def commit_of(self, ref: str) -> str | None:

@@ -223,3 +223,19 @@ def test_deploy_help(site: SiteDir) -> None:
     assert run.exit_code == 0
     for option in ("--push", "--remote", "--message", "--output", "--config"):
         assert option in run.output
+
+
+def test_deploy_says_how_to_tell_git_who_commits(repo: SiteDir, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    anonymous = tmp_path / "anonymous-gitconfig"
+    anonymous.write_text("[user]\n\tuseConfigOnly = true\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(anonymous))
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                 "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    run = repo.digest("deploy")
+    assert run.exit_code == 1
+    assert run.errors.splitlines()[0].endswith(
+        "tell git who commits: git config user.name 'Your Name' and "
+        "git config user.email you@example.org")
+    assert "gh-pages" not in git(repo.root, "branch")
