@@ -48,7 +48,8 @@ def tricky(tmp_path_factory: pytest.TempPathFactory) -> SiteDir:
         "content/bad.md": article(hostile, "2025-06-01T10:00:00Z", summary=hostile,
                                   tags=f"[{hostile}, Zürich]", author=hostile,
                                   image="{src: /img/a.svg, alt: ''}",
-                                  body="Text[^1] and [a link](other/).\n\n[^1]: A note."),
+                                  body="Text[^1] and [a link](other/).\n\n## Main\n\n"
+                                       "## Contents\n\n[^1]: A note."),
         "content/2025-06-02-光の祭り.md": article("「光の祭り」", "2025-06-02",
                                               topic="Économie", updated="2025-06-03"),
         "static/img/a.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
@@ -202,6 +203,21 @@ def test_404_page_works_at_any_depth(server: int, missing: str) -> None:
             continue
         assert url.startswith(BASE), url  # never relative: it is served at any depth
         assert fetch(server, url)[0] == 200, url
+
+
+def test_ids_are_unique_even_where_headings_take_the_theme_s_names(sample: SiteDir,
+                                                                    tricky: SiteDir) -> None:
+    for site in (sample, tricky):
+        for page in site.out.rglob("*.html"):
+            ids = []
+
+            class Ids(HTMLParser):
+                def handle_starttag(self, tag: str, attrs) -> None:
+                    ids.extend(value for name, value in attrs if name == "id")
+
+            Ids().feed(page.read_text("utf-8"))
+            assert len(ids) == len(set(ids)), (page, sorted(ids))
+    assert 'id="main"' in tricky.read("2025/06/01/bad/index.html")  # the heading's
 
 
 def test_the_nu_html_checker_finds_no_error(sample: SiteDir, tricky: SiteDir) -> None:
