@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import feeds
+from . import cache, feeds
 from .articles import decode, parse_article
+from .cache import Fingerprints, ParseCache, RenderCache
 from .config import Config
 from .errors import DigestError, Problem
 from .markup import Renderer
 from .model import Article
-from .output import Content, WriteReport, check_output_folder, write_site
+from .output import Content, WriteReport, check_output_folder, read_manifest, write_site
 from .pages import Page, plan_pages
 from .project import Project
 from .render import make_environment, render
 from .site import Site, group_site, select
+from .workers import PARSE_MIN, RENDER_MIN, run_in_parallel
 
 
 @dataclass(frozen=True)
@@ -27,14 +30,6 @@ class Options:
     drafts: bool = False  # include articles marked draft: true
     future: bool = False  # include articles dated after the build time
     clean: bool = False  # write every file again instead of keeping unchanged ones
-
-
-@dataclass
-class ParseCache:
-    """Parsed articles by path, kept while their bytes and the settings stay the same."""
-
-    key: object = None
-    entries: dict[str, tuple[bytes, Article]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,28 +52,60 @@ def build_time() -> datetime:
 
 def build(project: Project, config: Config, options: Options, now: datetime,
           write: bool = True) -> Result:
-    """Build the site; every problem is raised at once, before anything is written."""
+    """Build the site; every problem is raised at once, before anything is written.
+
+    What an earlier build left in .digest-cache/ and in the output folder is reused,
+    unless `options.clean`; `write=False` (digest check) writes neither.
+    """
     started = time.perf_counter()
+    output = project.output(config)
     if write:
-        check_output_folder(project.output(config), project.root, config.output)
-    result = assemble(project, config, options, now, ParseCache(), RenderCache())
+        check_output_folder(output, project.root, config.output)
+    reuse = not options.clean
+    parse_cache = cache.load(project.root, "articles", ParseCache()) if reuse else ParseCache()
+    render_cache = cache.load(project.root, "pages", RenderCache()) if reuse else RenderCache()
+    previous = Previous(output, read_manifest(output) or {}) if reuse and write else None
+    result = assemble(project, config, options, now, parse_cache, render_cache, previous)
     report = None
     if write:
-        report = write_site(result.files, project.output(config), reuse=not options.clean)
+        report = write_site(result.files, output, reuse=reuse)
+        cache.save(project.root, "articles", parse_cache)
+        cache.save(project.root, "pages", dataclasses.replace(render_cache, pages={}))
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
 
 def assemble(project: Project, config: Config, options: Options, now: datetime,
-             parse_cache: ParseCache, render_cache: RenderCache) -> Result:
+             parse_cache: ParseCache, render_cache: RenderCache,
+             previous: Previous | None = None) -> Result:
     """Everything the output folder will hold, in memory. The caches make a rebuild cheap."""
-    articles, problems = parse_articles(project, config, parse_cache)
+    articles, sources, problems = parse_articles(project, config, parse_cache)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
                                      config)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config)
-    files = add_static(render_site(project, config, site, pages, render_cache), project)
+    files = render_site(project, config, site, pages, render_cache, sources, previous)
+    files = add_static(files, project)
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The output of the last build, whose files can stand in for pages that did not change."""
+
+    output: Path
+    manifest: dict[str, str]
+
+    def bytes_of(self, name: str) -> bytes | None:
+        """The file's bytes, if they are still exactly what digest wrote."""
+        expected = self.manifest.get(name)
+        if expected is None:
+            return None
+        try:
+            data = (self.output / name).read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == expected else None
 
 
 # digest writes these, but a file of the same name in static/ is meant to replace them
@@ -96,87 +123,108 @@ def add_static(files: dict[str, Content], project: Project) -> dict[str, Content
     return {**files, **static}
 
 
-def parse_articles(project: Project, config: Config,
-                   cache: ParseCache) -> tuple[list[Article], list[Problem]]:
-    """Every article file parsed, and the problems of those that could not be.
+def parse_articles(project: Project, config: Config, parse_cache: ParseCache
+                   ) -> tuple[list[Article], dict[str, str], list[Problem]]:
+    """Every article parsed, each file's content hash, and the problems of those that failed.
 
-    A file whose bytes did not change since the cache saw it is not parsed again.
+    A file whose path and bytes are in the cache is not parsed again; the others are parsed
+    on every core when there are many.
     """
-    key = (config, Renderer.__module__)
-    if cache.key != key:
-        cache.key, cache.entries = key, {}
-    renderer = Renderer(config)
-    articles: list[Article] = []
-    seen = set()
+    parse_cache.reset_unless(cache.settings_key(config))
     sources, problems = project.read_articles()
-    for path, data in sources:
-        seen.add(path)
-        cached = cache.entries.get(path)
-        if cached and cached[0] == data:
-            articles.append(cached[1])
-            continue
+    hashes = {path: cache.content_hash(data) for path, data in sources}
+    kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
+            for path, _ in sources}
+    todo = [(path, data) for path, data in sources if kept[(path, hashes[path])] is None]
+    parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN)
+    if parsed is None:
+        parsed = _parse_chunk(config, todo)
+    for (path, _), outcome in zip(todo, parsed):
+        if isinstance(outcome, Article):
+            kept[(path, hashes[path])] = outcome
+        else:
+            problems.extend(outcome)
+    parse_cache.entries = {key: article for key, article in kept.items() if article is not None}
+    articles = [kept[(path, hashes[path])] for path, _ in sources]
+    return [a for a in articles if a is not None], hashes, problems
+
+
+def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]) -> list[Article | list[Problem]]:
+    renderer = Renderer(config)
+    results: list[Article | list[Problem]] = []
+    for path, data in chunk:
         try:
-            article = parse_article(decode(data, path), path, config, renderer)
+            results.append(parse_article(decode(data, path), path, config, renderer))
         except DigestError as err:
-            problems.extend(err.problems)
-            continue
-        cache.entries[path] = (data, article)
-        articles.append(article)
-    for gone in set(cache.entries) - seen:
-        del cache.entries[gone]
-    return articles, problems
-
-
-@dataclass
-class RenderCache:
-    """Rendered pages by everything that goes into them, kept while the templates stay."""
-
-    key: object = None
-    pages: dict[tuple, bytes] = field(default_factory=dict)
+            results.append(err.problems)
+    return results
 
 
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
-                cache: RenderCache | None = None) -> dict[str, Content]:
+                render_cache: RenderCache, sources: dict[str, str],
+                previous: Previous | None = None) -> dict[str, Content]:
     """Every page, feed and extra file as bytes, keyed by its path in the output.
 
-    A page whose template, title, URL, feeds and context are equal to one rendered before
-    (same cache) is not rendered again: an edited article re-renders only the pages that
-    show it.
+    A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
+    is not rendered again: its bytes come from memory (dev server) or from the previous
+    output (digest build). An edited article re-renders only the pages that show it.
     """
-    cache = cache or RenderCache()
-    templates = project.template_stamp()
-    if cache.key != (config, templates):
-        cache.key, cache.pages = (config, templates), {}
-    environment = None
-    common = {"theme_css": f"{config.base_path}theme.css", "favicon": project.favicon(config)}
+    render_cache.reset_unless(cache.settings_key(config, cache.template_hashes(project)))
+    favicon = project.favicon(config)
+    fingerprints = Fingerprints(render_cache.key, sources)
     files: dict[str, Content] = {}
-    rendered: dict[tuple, bytes] = {}
+    done: dict[str, bytes] = {}
+    todo: list[tuple[int, str]] = []
+    prints = [fingerprints.of(page.template, page.url, page.title, page.feeds, favicon,
+                              page.context) for page in pages]
+    for index, (page, print_) in enumerate(zip(pages, prints)):
+        html = render_cache.pages.get(print_)
+        if html is None and previous and render_cache.fingerprints.get(page.output) == print_:
+            html = previous.bytes_of(page.output)
+        if html is None:
+            todo.append((index, print_))
+        else:
+            files[page.output] = done[print_] = html
+    shared = (project, config, pages, favicon)
+    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN)
+    if rendered is None:
+        rendered = _render_chunk(shared, todo)
     problems: list[Problem] = []
-    failed: set[str] = set()
-    for page in pages:
-        key = (page.template, page.url, page.title, page.feeds, common["favicon"],
-               tuple(sorted(page.context.items())))
-        html = cache.pages.get(key)
-        if html is None and page.template not in failed:
-            environment = environment or make_environment(project.layouts, config, project.root)
-            try:
-                html = render(environment, page.template,
-                              {**common, **page.context, "page": page}).encode("utf-8")
-            except DigestError as err:
-                problems.extend(err.problems)
-                failed.add(page.template)  # one message per broken template, not per page
-                continue
-        if html is not None:
-            files[page.output] = rendered[key] = html
+    for (index, print_), outcome in zip(todo, rendered):
+        if isinstance(outcome, bytes):
+            files[pages[index].output] = done[print_] = outcome
+        else:
+            problems.extend(outcome)
     if problems:
         raise DigestError(problems)
-    cache.pages = rendered
+    render_cache.pages = done
+    render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
     files.update(feeds.feed_files(config, site, pages))
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
     files[".nojekyll"] = b""
     if config.cname:
         files["CNAME"] = f"{config.cname}\n".encode()
     return files
+
+
+def _render_chunk(shared: tuple, chunk: list[tuple[int, str]]) -> list[bytes | list[Problem]]:
+    project, config, pages, favicon = shared
+    environment = make_environment(project.layouts, config, project.root)
+    common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
+    results: list[bytes | list[Problem]] = []
+    failed: set[str] = set()
+    for index, _ in chunk:
+        page = pages[index]
+        if page.template in failed:
+            results.append([])  # one message per broken template, not one per page
+            continue
+        try:
+            html = render(environment, page.template, {**common, **page.context, "page": page})
+            results.append(html.encode("utf-8"))
+        except DigestError as err:
+            failed.add(page.template)
+            results.append(err.problems)
+    return results
 
 
 def _count_feeds(files: dict[str, Content]) -> int:

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-
-def _cached_hash(self) -> int:
-    """Hash once: pages are looked up by their context, which holds many of these."""
-    cached = self.__dict__.get("_hash")
-    if cached is None:
-        cached = hash(tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.hash))
-        object.__setattr__(self, "_hash", cached)
-    return cached
 
 
 @dataclass(frozen=True)
@@ -57,8 +47,6 @@ class Article:
     url: str  # root-relative, with the base path: /news/2024/03/22/slug/
     extra: dict[str, Any] = field(default_factory=dict, hash=False)  # other front-matter keys
 
-    __hash__ = _cached_hash
-
     @property
     def day(self) -> date:
         return self.date.date()
@@ -77,8 +65,6 @@ class Topic:
     url: str
     articles: tuple[Article, ...]  # newest first
 
-    __hash__ = _cached_hash
-
 
 @dataclass(frozen=True)
 class Tag:
@@ -87,14 +73,10 @@ class Tag:
     url: str
     articles: tuple[Article, ...]  # newest first
 
-    __hash__ = _cached_hash
-
 
 @dataclass(frozen=True)
 class TopicGroup:
     """The articles of one topic within a day."""
-
-    __hash__ = _cached_hash
 
     topic: Topic
     articles: tuple[Article, ...]
@@ -106,8 +88,6 @@ class Day:
     url: str
     groups: tuple[TopicGroup, ...]  # in the site's topic order
 
-    __hash__ = _cached_hash
-
     @property
     def count(self) -> int:
         return sum(len(group.articles) for group in self.groups)
@@ -116,8 +96,6 @@ class Day:
 @dataclass(frozen=True)
 class Month:
     """A month of the archive: its days, newest first."""
-
-    __hash__ = _cached_hash
 
     year: int
     month: int

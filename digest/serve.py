@@ -17,7 +17,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .build import Options, ParseCache, RenderCache, assemble, build_time
+from .build import Options, assemble, build_time
+from .cache import ParseCache, RenderCache
 from .config import Config, override
 from .errors import DigestError, Problem
 from .output import Content, check_output_folder, update_site, write_site
@@ -43,8 +44,8 @@ class Session:
     overrides: dict = field(default_factory=dict)
     config: Config | None = None
     state: State = State()
-    _parse: ParseCache = field(default_factory=ParseCache)
-    _render: RenderCache = field(default_factory=RenderCache)
+    parse_cache: ParseCache = field(default_factory=ParseCache)
+    render_cache: RenderCache = field(default_factory=RenderCache)
     _written: dict[str, Content] = field(default_factory=dict)
     _manifest: dict[str, str] | None = None
     _output: Path | None = None
@@ -57,7 +58,7 @@ class Session:
             config = override(self.project.read_config(), **self.overrides)
             self.config = config
             result = assemble(self.project, config, self.options, now or build_time(),
-                              self._parse, self._render)
+                              self.parse_cache, self.render_cache)
             report = self._write(config, result.files)
         except DigestError as err:
             self._publish(State(self.state.version + 1, (), tuple(err.problems)))
@@ -211,19 +212,25 @@ def run(session: Session, host: str, port: int, log, open_browser: bool = False)
     base = session.config.base_path if session.config else "/"
     url = f"http://{shown_host}:{server.server_address[1]}{base}"
     watcher = Watcher(session, log)
-    watcher.start()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    log(f"Serving {url} (Ctrl-C to stop); watching content/, layouts/, static/ and "
-        f"{session.project.shown(session.project.config_file)}")
-    if open_browser:
-        webbrowser.open(url)
-    try:
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:  # from here on, Ctrl-C or SIGTERM at any moment stops everything cleanly
+        watcher.start()
+        log(f"Serving {url} (Ctrl-C to stop); watching content/, layouts/, static/ and "
+            f"{session.project.shown(session.project.config_file)}")
+        if open_browser:
+            webbrowser.open(url)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         watcher.stop()
         server.stopping = True
         session.wake_all()
         server.server_close()
         log("Stopped.")
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt

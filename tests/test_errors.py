@@ -138,7 +138,7 @@ def test_bad_input_gives_its_message_and_keeps_the_previous_output(site: SiteDir
     assert "Traceback" not in run.errors + run.output
     assert site.snapshot() == before
     assert sorted(p.name for p in site.root.iterdir()) == sorted(
-        {"_site", "content", *(p.split("/")[0] for p in files)})
+        {"_site", "content", ".digest-cache", *(p.split("/")[0] for p in files)})
 
 
 def test_every_problem_is_reported_at_once(site: SiteDir) -> None:

@@ -1,0 +1,143 @@
+"""What a build can reuse: parsed articles and rendered pages, in memory and on disk.
+
+Parsed articles are kept by path and content hash; rendered pages by a fingerprint of
+everything that goes into them (template, title, URL, feeds and context). Both are valid
+only for the settings they were made with: the digest version, site.yaml and the
+templates. `digest serve` keeps them in memory between rebuilds; `digest build` keeps
+them in `.digest-cache/`, which is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .config import Config
+from .model import Article
+from .project import THEME_TEMPLATES, Project, walk
+
+CACHE_FOLDER = ".digest-cache"
+_FORMAT = 1
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def template_hashes(project: Project) -> tuple[tuple[str, str], ...]:
+    """Every template that can be used, by name and content: layouts/ first, then the theme."""
+    found = []
+    for folder in (project.layouts, THEME_TEMPLATES):
+        for path in walk(folder):
+            found.append((path.relative_to(folder).as_posix(), content_hash(path.read_bytes())))
+    return tuple(found)
+
+
+def settings_key(config: Config, templates: tuple[tuple[str, str], ...] = ()) -> str:
+    """What every cached result depends on besides its own input."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        versions = (version("digest"), version("Markdown"), version("nh3"), version("Jinja2"))
+    except PackageNotFoundError:
+        versions = ("unknown",)
+    return content_hash(repr((_FORMAT, versions, config, templates)).encode())
+
+
+@dataclass
+class ParseCache:
+    """Parsed articles by (path, content hash), for one settings key."""
+
+    key: str = ""
+    entries: dict[tuple[str, str], Article] = field(default_factory=dict)
+
+    def reset_unless(self, key: str) -> None:
+        if self.key != key:
+            self.key, self.entries = key, {}
+
+
+@dataclass
+class RenderCache:
+    """Rendered pages by fingerprint (in memory), and each output path's last fingerprint."""
+
+    key: str = ""
+    pages: dict[str, bytes] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+
+    def reset_unless(self, key: str) -> None:
+        if self.key != key:
+            self.key, self.pages, self.fingerprints = key, {}, {}
+
+
+def load(project_root: Path, name: str, empty):
+    """A cache saved by an earlier build, or `empty` when there is none or it is unreadable."""
+    try:
+        with open(project_root / CACHE_FOLDER / f"{name}.pickle", "rb") as stream:
+            loaded = pickle.load(stream)  # noqa: S301 - digest's own file, in the project
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError):
+        return empty
+    return loaded if isinstance(loaded, type(empty)) else empty
+
+
+def save(project_root: Path, name: str, value) -> None:
+    """Replace a cache file atomically; a cache that cannot be written is just not kept."""
+    folder = project_root / CACHE_FOLDER
+    try:
+        folder.mkdir(exist_ok=True)
+        if not (folder / ".gitignore").exists():
+            (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+        temporary = folder / f".{name}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as stream:
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / f"{name}.pickle")
+    except OSError:
+        pass
+
+
+class Fingerprints:
+    """Stable digests of model values, the same in every process and every run.
+
+    An article is known by its path, its source's hash and the canonical names of its topic
+    and tags (the only things grouping changes in it); anything else by its fields. Values seen
+    before in this build are not walked again.
+    """
+
+    def __init__(self, key: str, sources: dict[str, str]):
+        self.key = key
+        self.sources = sources  # article path -> content hash
+        self._memo: dict[int, tuple[object, bytes]] = {}
+
+    def of(self, *values: object) -> str:
+        digest = hashlib.blake2b(self.key.encode(), digest_size=16)
+        for value in values:
+            digest.update(self._digest(value))
+        return digest.hexdigest()
+
+    def _digest(self, value: object) -> bytes:
+        if value is None or isinstance(value, (str, int, float, bool, date, datetime)):
+            return repr(value).encode() + b"\0"
+        if isinstance(value, (tuple, list)):
+            return b"(" + b"".join(self._digest(item) for item in value) + b")"
+        if isinstance(value, dict):
+            return b"{" + b"".join(self._digest(k) + self._digest(v)
+                                   for k, v in sorted(value.items(), key=repr)) + b"}"
+        known = self._memo.get(id(value))
+        if known is not None:
+            return known[1]
+        if isinstance(value, Article):
+            parts = (value.path, self.sources[value.path], value.topic.name,
+                     tuple(tag.name for tag in value.tags))
+        elif dataclasses.is_dataclass(value):
+            parts = (type(value).__name__,
+                     *(getattr(value, f.name) for f in dataclasses.fields(value)))
+        else:
+            raise TypeError(f"cannot fingerprint {type(value).__name__}")
+        digest = hashlib.blake2b(self._digest(parts), digest_size=16).digest()
+        self._memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
+        return digest

@@ -1,0 +1,66 @@
+"""Using every core: article parsing and page rendering in worker processes.
+
+Workers run the same pure functions as the main process, on slices of the work, and send
+back plain results (articles, bytes, problems). Work too small to be worth starting
+processes for stays in the main process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+PARSE_MIN = 200  # fewer articles than this are parsed in the main process
+RENDER_MIN = 400  # fewer pages than this are rendered in the main process
+
+
+def worker_count() -> int:
+    """Every core this process may use, or DIGEST_WORKERS when it is set."""
+    wanted = os.environ.get("DIGEST_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, items: Sequence,
+                    minimum: int) -> list | None:
+    """function(shared, chunk) over chunks of items in worker processes, results in order.
+
+    None when the work is better done in the main process: too little of it, one core, or
+    other threads running (forking a threaded process is unsafe, and the dev server's
+    rebuilds are small anyway).
+    """
+    workers = worker_count()
+    if len(items) < minimum or workers < 2 or threading.active_count() > 1:
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    global _SHARED
+    _SHARED = (function, shared)  # inherited by the forked workers, never pickled
+    size = max(16, len(items) // (workers * 8))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results: list = []
+            for part in pool.map(_run_chunk, range(len(chunks)), chunks):
+                results.extend(part)
+            return results
+    finally:
+        _SHARED = None
+
+
+_SHARED: tuple[Callable, Any] | None = None
+
+
+def _run_chunk(_index: int, chunk: Sequence) -> list:
+    assert _SHARED is not None
+    function, shared = _SHARED
+    return function(shared, chunk)

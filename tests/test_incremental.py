@@ -1,0 +1,126 @@
+"""Cached, parallel and incremental builds write exactly what a clean serial build writes."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import SiteDir
+from digest.build import Options, build
+from digest.project import Project
+from digest.serve import Session
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from corpus import write_corpus  # noqa: E402
+
+NOW = datetime(2027, 1, 1, tzinfo=timezone.utc)
+
+
+def edit_title(path: Path, title: str) -> None:
+    text = path.read_text("utf-8")
+    head, _, rest = text.partition("\ntitle: ")
+    path.write_text(f"{head}\ntitle: \"{title}\"\n{rest.partition(chr(10))[2]}", "utf-8")
+
+
+def change_topic(path: Path, topic: str) -> None:
+    lines = path.read_text("utf-8").split("\n")
+    lines = [f"topic: {topic}" if line.startswith("topic: ") else line for line in lines]
+    path.write_text("\n".join(lines), "utf-8")
+
+
+def steps(root: Path):
+    """Edits as an editor makes them, one step at a time."""
+    files = sorted((root / "content").rglob("*.md"))
+    yield "edit a title", lambda: edit_title(files[3], "A changed headline")
+    yield "edit two more", lambda: (edit_title(files[10], "Second change"),
+                                    edit_title(files[60], "Third change"))
+    yield "delete one", lambda: files[5].unlink()
+    yield "rename one", lambda: files[7].rename(files[7].with_name("renamed-story.md"))
+    yield "change a topic", lambda: change_topic(files[11], "Weather")
+    yield "add a template", lambda: (root / "layouts").mkdir(exist_ok=True) or (
+        root / "layouts/tag.html").write_text(
+        "{% extends 'base.html' %}{% block content %}<h1>{{ page.title }}</h1>"
+        "{% for a in articles %}<p>{{ a.title }}</p>{% endfor %}{% endblock %}")
+    yield "change site.yaml", lambda: (root / "site.yaml").write_text(
+        (root / "site.yaml").read_text().replace("Benchmark Brief", "Renamed Brief"))
+    yield "remove the template", lambda: (root / "layouts/tag.html").unlink()
+
+
+def clean_serial_build(root: Path, scratch: Path, monkeypatch) -> dict[str, str]:
+    copy = scratch / "clean"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("_site", ".digest-cache"))
+    monkeypatch.setenv("DIGEST_WORKERS", "1")
+    project = Project.at(copy / "site.yaml")
+    build(project, project.read_config(), Options(clean=True), NOW)
+    monkeypatch.delenv("DIGEST_WORKERS")
+    return SiteDir(copy).snapshot()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    write_corpus(root, 80)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def parallel_even_when_small(monkeypatch) -> None:
+    """Worker processes for this small corpus too, so the parallel path is the one tested."""
+    monkeypatch.setattr("digest.build.PARSE_MIN", 8)
+    monkeypatch.setattr("digest.build.RENDER_MIN", 8)
+
+
+def test_cached_parallel_builds_equal_clean_serial_builds(corpus: Path, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    for name, change in steps(root):
+        change()
+        result = build(project, project.read_config(), Options(), NOW)
+        assert result.report is not None
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
+    assert (root / ".digest-cache/articles.pickle").is_file()
+
+
+def test_a_no_op_build_renders_nothing_and_writes_nothing(corpus: Path, tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    again = build(project, project.read_config(), Options(), NOW)
+    assert again.report.written == 0
+    edit_title(sorted((root / "content").rglob("*.md"))[0], "Only this one")
+    once_more = build(project, project.read_config(), Options(), NOW)
+    assert 0 < once_more.report.written < 30
+
+
+def test_the_dev_server_rebuilds_equal_clean_serial_builds(corpus: Path, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    session = Session(Project.at(root / "site.yaml"), Options())
+    assert "written" in session.rebuild("start", now=NOW)
+    for name, change in steps(root):
+        change()
+        line = session.rebuild(name, now=NOW)
+        assert "written" in line, line
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
+
+
+def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    first = SiteDir(root).snapshot()
+    for name in ("articles", "pages"):
+        (root / f".digest-cache/{name}.pickle").write_bytes(b"not a pickle")
+    build(project, project.read_config(), Options(), NOW)
+    assert SiteDir(root).snapshot() == first
