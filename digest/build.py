@@ -84,7 +84,7 @@ def assemble(project: Project, config: Config, options: Options, now: datetime,
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config)
-    files = render_site(project, config, site, pages, render_cache, sources, previous)
+    files = render_site(project, config, site, pages, now, render_cache, sources, previous)
     files = add_static(files, project)
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
 
@@ -109,7 +109,7 @@ class Previous:
 
 
 # digest writes these, but a file of the same name in static/ is meant to replace them
-_REPLACEABLE = frozenset({"theme.css", ".nojekyll", "CNAME"})
+_REPLACEABLE = frozenset({"theme.css", ".nojekyll", "CNAME", "robots.txt"})
 
 
 def add_static(files: dict[str, Content], project: Project) -> dict[str, Content]:
@@ -161,7 +161,7 @@ def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]) -> list[Article
 
 
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
-                render_cache: RenderCache, sources: dict[str, str],
+                now: datetime, render_cache: RenderCache, sources: dict[str, str],
                 previous: Previous | None = None) -> dict[str, Content]:
     """Every page, feed and extra file as bytes, keyed by its path in the output.
 
@@ -199,7 +199,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         raise DigestError(problems)
     render_cache.pages = done
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
-    files.update(feeds.feed_files(config, site, pages))
+    files.update(feeds.feed_files(config, site, pages, now))
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
     files[".nojekyll"] = b""
     if config.cname:
