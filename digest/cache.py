@@ -125,8 +125,9 @@ class Fingerprints:
         if isinstance(value, (tuple, list)):
             return b"(" + b"".join(self._digest(item) for item in value) + b")"
         if isinstance(value, dict):
-            return b"{" + b"".join(self._digest(k) + self._digest(v)
-                                   for k, v in sorted(value.items(), key=repr)) + b"}"
+            return (b"{" + b"".join(self._digest(k) + self._digest(v)
+                                   for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
+                    + b"}")
         known = self._memo.get(id(value))
         if known is not None:
             return known[1]
