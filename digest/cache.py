@@ -123,22 +123,27 @@ class Fingerprints:
         if value is None or isinstance(value, (str, int, float, bool, date, datetime)):
             return repr(value).encode() + b"\0"
         if isinstance(value, (tuple, list)):
-            return b"(" + b"".join(self._digest(item) for item in value) + b")"
+            return b"(" + b"".join([self._digest(item) for item in value]) + b")"
         if isinstance(value, dict):
-            return (b"{" + b"".join(self._digest(k) + self._digest(v)
-                                   for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
+            return (b"{" + b"".join([self._digest(k) + self._digest(v) for k, v in
+                                     sorted(value.items(), key=lambda kv: str(kv[0]))])
                     + b"}")
         known = self._memo.get(id(value))
         if known is not None:
             return known[1]
         if isinstance(value, Article):
-            parts = (value.path, self.sources[value.path], value.topic.name,
-                     tuple(tag.name for tag in value.tags))
-        elif dataclasses.is_dataclass(value):
-            parts = (type(value).__name__,
-                     *(getattr(value, f.name) for f in dataclasses.fields(value)))
+            parts: tuple = (value.path, self.sources[value.path], value.topic.name,
+                            tuple(tag.name for tag in value.tags))
         else:
-            raise TypeError(f"cannot fingerprint {type(value).__name__}")
+            names = _FIELDS.get(type(value))
+            if names is None:
+                if not dataclasses.is_dataclass(value):
+                    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+                names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+            parts = (type(value).__name__, *(getattr(value, name) for name in names))
         digest = hashlib.blake2b(self._digest(parts), digest_size=16).digest()
         self._memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
         return digest
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}

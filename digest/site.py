@@ -58,10 +58,13 @@ def _canonical_names(articles: list[Article]) -> list[Article]:
         name = chosen[match_key(label.name)]
         return label if name == label.name else dataclasses.replace(label, name=name)
 
-    return [
-        dataclasses.replace(a, topic=canonical(a.topic), tags=tuple(map(canonical, a.tags)))
-        for a in articles
-    ]
+    result = []
+    for article in articles:
+        topic, tags = canonical(article.topic), tuple(map(canonical, article.tags))
+        if topic is not article.topic or tags != article.tags:
+            article = dataclasses.replace(article, topic=topic, tags=tags)
+        result.append(article)
+    return result
 
 
 def _url_collisions(articles: list[Article]) -> list[Problem]:

@@ -19,28 +19,29 @@ _PUNCT = r"""[!"#\$\%'()*+,-.\/:;<=>?\@\[\\\]\^_`{|}~]"""
 _CLOSE = r"[^\ \t\r\n\[\{\(\-\u0002\u0003]"
 _OPENING_BASE = r"(\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)"
 
-# (pattern, text kept from group 1 or not, what replaces the match), in smarty's order
+# (pattern, text kept from group 1 or not, what replaces the match, a text it needs),
+# in smarty's order. A rule whose needed text is absent cannot match and is skipped.
 _RULES = [
-    (r"(?<!-)---(?!-)", False, "—"),
-    (r"(?<!-)--(?!-)", False, "–"),
-    (r"^'(?=%s\B)" % _PUNCT, False, "’"),
-    (r'^"(?=%s\B)' % _PUNCT, False, "”"),
-    (r""""'(?=\w)""", False, "“‘"),
-    (r"""'"(?=\w)""", False, "‘“"),
-    (r"(?<=%s)'\"" % _CLOSE, False, "’”"),
-    (r"(?<=%s)\"'" % _CLOSE, False, "”’"),
-    (r"(?<!\w)'(?=\d{2}s)", False, "’"),
-    (r"%s'(?=\w)" % _OPENING_BASE, True, "‘"),
-    (r"(?<=%s)'(?!\s|s\b|\d)" % _CLOSE, False, "’"),
-    (r"'(\s|s\b)", "after", "’"),
-    (r"'", False, "‘"),
-    (r'%s"(?=\w)' % _OPENING_BASE, True, "“"),
-    (r'"(?=\s)', False, "”"),
-    (r'(?<=%s)"' % _CLOSE, False, "”"),
-    (r'"', False, "“"),
-    (r"(?<!\.)\.{3}(?!\.)", False, "…"),
+    (r"(?<!-)---(?!-)", False, "—", "---"),
+    (r"(?<!-)--(?!-)", False, "–", "--"),
+    (r"^'(?=%s\B)" % _PUNCT, False, "’", "'"),
+    (r'^"(?=%s\B)' % _PUNCT, False, "”", '"'),
+    (r""""'(?=\w)""", False, "“‘", "\"'"),
+    (r"""'"(?=\w)""", False, "‘“", "'\""),
+    (r"(?<=%s)'\"" % _CLOSE, False, "’”", "'\""),
+    (r"(?<=%s)\"'" % _CLOSE, False, "”’", "\"'"),
+    (r"(?<!\w)'(?=\d{2}s)", False, "’", "'"),
+    (r"%s'(?=\w)" % _OPENING_BASE, True, "‘", "'"),
+    (r"(?<=%s)'(?!\s|s\b|\d)" % _CLOSE, False, "’", "'"),
+    (r"'(\s|s\b)", "after", "’", "'"),
+    (r"'", False, "‘", "'"),
+    (r'%s"(?=\w)' % _OPENING_BASE, True, "“", '"'),
+    (r'"(?=\s)', False, "”", '"'),
+    (r'(?<=%s)"' % _CLOSE, False, "”", '"'),
+    (r'"', False, "“", '"'),
+    (r"(?<!\.)\.{3}(?!\.)", False, "…", "..."),
 ]
-_COMPILED = [(re.compile(pattern), keep, text) for pattern, keep, text in _RULES]
+_COMPILED = [(re.compile(pattern), keep, text, needs) for pattern, keep, text, needs in _RULES]
 _TOKEN = re.compile("\u0002t(\\d+)\u0003")
 
 
@@ -49,7 +50,9 @@ def educate(text: str) -> str:
     if not ("'" in text or '"' in text or "--" in text or "..." in text):
         return text
     made: list[str] = []
-    for pattern, keep, value in _COMPILED:
+    for pattern, keep, value, trigger in _COMPILED:
+        if trigger not in text:
+            continue
         # Like Markdown's inline processor: each match becomes an opaque placeholder
         # (the kept group with it), and the search goes on after it, in the changed text.
         position = 0
