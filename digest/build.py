@@ -70,7 +70,7 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     if write:
         report = write_site(result.files, output, reuse=reuse)
         cache.save(project.root, "articles", parse_cache)
-        cache.save(project.root, "pages", dataclasses.replace(render_cache, pages={}))
+        cache.save(project.root, "pages", dataclasses.replace(render_cache, pages={}, feeds={}))
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
 
@@ -199,7 +199,10 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         raise DigestError(problems)
     render_cache.pages = done
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
-    files.update(feeds.feed_files(config, site, pages, now))
+    written_feeds: dict[str, bytes] = {}
+    files.update(feeds.feed_files(config, site, pages, now, render_cache.feeds, written_feeds,
+                                  fingerprints.of))
+    render_cache.feeds = written_feeds
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
     files[".nojekyll"] = b""
     if config.cname:

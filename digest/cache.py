@@ -68,10 +68,11 @@ class RenderCache:
     key: str = ""
     pages: dict[str, bytes] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+    feeds: dict[str, bytes] = field(default_factory=dict)  # fingerprint + feed path -> bytes
 
     def reset_unless(self, key: str) -> None:
         if self.key != key:
-            self.key, self.pages, self.fingerprints = key, {}, {}
+            self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
 
 
 def load(project_root: Path, name: str, empty):

@@ -78,7 +78,7 @@ class Tag:
 class TopicGroup:
     """The articles of one topic within a day."""
 
-    topic: Topic
+    topic: Label  # the topic's name and URL, not all its articles: a day shows only its own
     articles: tuple[Article, ...]
 
 

@@ -106,7 +106,7 @@ def _article_page(article: Article, topic: Topic, index: int,
     return Page(
         f"{article.url.removeprefix(base)}index.html",
         article.url, "article.html", article.title,
-        {"article": article, "topic": topic,
+        {"article": article, "topic": article.topic,
          "newer": articles[index - 1] if index else None,
          "older": articles[index + 1] if index + 1 < len(articles) else None},
         feeds)

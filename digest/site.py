@@ -124,7 +124,7 @@ def _group_tags(articles: list[Article]) -> tuple[Tag, ...]:
 def _group_days(articles: list[Article], topics: tuple[Topic, ...],
                 config: Config) -> tuple[Day, ...]:
     order = {match_key(topic.name): index for index, topic in enumerate(topics)}
-    topic_of = {match_key(topic.name): topic for topic in topics}
+    topic_of = {match_key(t.name): Label(t.name, t.slug, t.url) for t in topics}
     days = []
     for day, group in groupby(articles, key=lambda a: a.day):
         by_topic: dict[str, list[Article]] = defaultdict(list)

@@ -7,6 +7,7 @@ model, so the three formats always agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from ..config import Config
@@ -22,12 +23,15 @@ from .sitemaps import news_sitemap, robots_txt, sitemap
 _WRITERS = {"RSS": rss_feed, "Atom": atom_feed, "JSON Feed": json_feed}
 
 
-def feed_files(config: Config, site: Site, pages: list[Page],
-               now: datetime | None = None) -> dict[str, bytes]:
+def feed_files(config: Config, site: Site, pages: list[Page], now: datetime | None = None,
+               known: dict[str, bytes] | None = None, written: dict[str, bytes] | None = None,
+               fingerprint: Callable[..., str] | None = None) -> dict[str, bytes]:
     """Every feed in every format, the sitemaps and robots.txt, by path in the output.
 
     `now` is the build time, which decides what the news sitemap holds; without it,
-    the time of the newest article.
+    the time of the newest article. With `fingerprint`, a feed whose inputs have a
+    fingerprint in `known` is taken from there instead of being made again, and every
+    feed of this build goes into `written`, by the same key.
     """
     items: dict[str, FeedItem] = {}  # by URL: an article is in several feeds
 
@@ -46,10 +50,19 @@ def feed_files(config: Config, site: Site, pages: list[Page],
                         f"Articles tagged “{tag.name}” in {config.title}", tag.articles))
     files: dict[str, bytes] = {}
     for links, home, description, articles in sources:
-        feed = make_feed(config, links, home, description,
-                         [item_of(a) for a in articles[:config.feed_items]])
+        newest = articles[:config.feed_items]
+        key = fingerprint("feed", links, home, description, newest) if fingerprint else ""
+        feed = None
         for link in links:
-            files[link.url.removeprefix(config.base_path)] = _WRITERS[link.format](feed)
+            name = link.url.removeprefix(config.base_path)
+            data = (known or {}).get(f"{key} {name}") if key else None
+            if data is None:
+                feed = feed or make_feed(config, links, home, description,
+                                         [item_of(a) for a in newest])
+                data = _WRITERS[link.format](feed)
+            files[name] = data
+            if key and written is not None:
+                written[f"{key} {name}"] = data
     if now is None:
         now = site.articles[0].date if site.articles else NO_TIME
     files["sitemap.xml"] = sitemap(config, pages)
