@@ -69,7 +69,7 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     report = None
     if write:
         report = write_site(result.files, output, reuse=reuse)
-        cache.save(project.root, "articles", parse_cache)
+        cache.save(project.root, "articles", dataclasses.replace(parse_cache, files=None))
         cache.save(project.root, "pages", dataclasses.replace(render_cache, pages={}, feeds={}))
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
@@ -131,7 +131,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache
     on every core when there are many.
     """
     parse_cache.reset_unless(cache.settings_key(config))
-    sources, problems = project.read_articles()
+    sources, problems = project.read_articles(parse_cache.files)
     hashes = {path: cache.content_hash(data) for path, data in sources}
     kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
             for path, _ in sources}

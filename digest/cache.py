@@ -55,6 +55,8 @@ class ParseCache:
 
     key: str = ""
     entries: dict[tuple[str, str], Article] = field(default_factory=dict)
+    # The dev server's last read of each file, by path: (inode, size, mtime), bytes.
+    files: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
 
     def reset_unless(self, key: str) -> None:
         if self.key != key:

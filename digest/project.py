@@ -48,10 +48,16 @@ class Project:
     def output(self, config: Config) -> Path:
         return (self.root / config.output).absolute()
 
-    def read_articles(self) -> tuple[list[tuple[str, bytes]], list[Problem]]:
-        """(path, bytes) of every article file, sorted by path, and the files it refused."""
+    def read_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
+                      ) -> tuple[list[tuple[str, bytes]], list[Problem]]:
+        """(path, bytes) of every article file, sorted by path, and the files it refused.
+
+        With `known` (the dev server's memory of earlier reads), a file whose inode, size
+        and modification time are unchanged is not read again; `known` is brought up to date.
+        """
         found: list[tuple[str, bytes]] = []
         problems: list[Problem] = []
+        seen: set[str] = set()
         for path in walk(self.content):
             if not path.name.endswith(ARTICLE_SUFFIXES):
                 continue
@@ -61,9 +67,19 @@ class Project:
                                                   "copy the file in instead"))
                 continue
             try:
-                found.append((shown, path.read_bytes()))
+                if known is None:
+                    found.append((shown, path.read_bytes()))
+                    continue
+                info = path.stat()
+                stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+                if shown not in known or known[shown][0] != stamp:
+                    known[shown] = (stamp, path.read_bytes())
+                found.append((shown, known[shown][1]))
+                seen.add(shown)
             except OSError as err:
                 problems.append(problem(shown, 0, f"cannot read: {err.strerror}"))
+        for gone in set(known or ()) - seen:
+            del known[gone]
         return found, problems
 
     def static_files(self) -> tuple[dict[str, Path], list[Problem]]:

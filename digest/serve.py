@@ -44,7 +44,7 @@ class Session:
     overrides: dict = field(default_factory=dict)
     config: Config | None = None
     state: State = State()
-    parse_cache: ParseCache = field(default_factory=ParseCache)
+    parse_cache: ParseCache = field(default_factory=lambda: ParseCache(files={}))
     render_cache: RenderCache = field(default_factory=RenderCache)
     _written: dict[str, Content] = field(default_factory=dict)
     _manifest: dict[str, str] | None = None
