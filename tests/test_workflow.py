@@ -42,8 +42,9 @@ def test_the_workflow_builds_and_deploys_with_the_official_pages_actions() -> No
     steps = {step.get("uses", "").split("@")[0] or step["name"]: step
              for step in build["steps"]}
     assert list(steps) == ["actions/checkout", "actions/setup-python", "Install digest",
-                           "actions/configure-pages", "Build the site",
+                           "actions/configure-pages", "actions/cache", "Build the site",
                            "actions/upload-pages-artifact"]
+    assert steps["actions/cache"]["with"]["path"] == ".digest-cache"
     assert steps["actions/setup-python"]["with"]["cache"] == "pip"
     assert steps["actions/configure-pages"]["id"] == "pages"
     build_step = steps["Build the site"]
