@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Control characters would let a file's text move the cursor, retitle the terminal or
+# split one problem over several lines; they are shown escaped instead.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass(frozen=True, order=True)
@@ -15,9 +20,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        path, message = printable(self.path), printable(self.message)
         if self.line:
-            return f"{self.path}:{self.line}: {self.message}"
-        return f"{self.path}: {self.message}"
+            return f"{path}:{self.line}: {message}"
+        return f"{path}: {message}"
 
 
 class DigestError(Exception):
@@ -28,6 +34,19 @@ class DigestError(Exception):
             problems = [problems]
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def printable(text: str) -> str:
+    """Text safe to print on one line of a terminal: control characters and bytes that are
+    not UTF-8 (file names keep them as surrogates) written as escapes."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def problem(path: str | Path, line: int, message: str) -> Problem:
