@@ -58,7 +58,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> dict[str, Field]:
             key = key_node.value
             if key in fields:
                 raise fail(path, line, f"duplicate key '{key}' (first on line {fields[key].line})")
-            value = loader.construct_object(value_node, deep=True)
+            value = _construct(loader, value_node, path, first_line)
             raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
             fields[key] = Field(value, raw, line)
         return fields
@@ -72,6 +72,42 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> dict[str, Field]:
         raise fail(path, first_line, "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
+
+
+def _construct(loader: _Loader, node: yaml.Node, path: str, first_line: int) -> Any:
+    """The node's value. PyYAML's constructors raise plain Python errors for values their
+    tag cannot hold (`!!int abc`, `!!timestamp 2024-13-45`, an integer of 5,000 digits)."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, RecursionError):
+        raise
+    except Exception as err:  # noqa: BLE001 - any of them means the same thing
+        bad = _first_bad_scalar(loader, node) or node
+        shown = bad.value if isinstance(bad.value, str) else ""
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        if "4300" in str(err):  # Python's limit on converting text to an integer
+            message = (f"'{shown}' is a number of more than 4300 digits; quote it to keep "
+                       "it as text")
+        else:
+            message = f"'{shown}' is not a valid {bad.tag.rsplit(':', 1)[-1]}"
+        raise fail(path, first_line + bad.start_mark.line, f"invalid YAML: {message}") from None
+
+
+def _first_bad_scalar(loader: _Loader, node: yaml.Node) -> yaml.ScalarNode | None:
+    """The first scalar below `node`, in document order, whose own constructor fails."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                loader.construct_object(current)
+            except Exception:  # noqa: BLE001 - the one we are looking for
+                return current
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(reversed([item for pair in current.value for item in pair]))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+    return None
 
 
 def _refuse_aliases(root: yaml.Node, path: str, first_line: int) -> None:
