@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from .config import Config
 from .errors import DigestError, Problem, did_you_mean, problem
+from .limits import markdown_problem, size_problem, slug_problem
 from .markup import Renderer, first_paragraph, plain_text, split_more
 from .model import Article, Image, Label, Source
 from .slugs import match_key, slugify
@@ -27,6 +28,9 @@ _DELIMITER = re.compile(r"^---[ \t]*$")
 
 def decode(data: bytes, path: str) -> str:
     """UTF-8 text with any byte-order mark dropped and every line ending made \\n."""
+    too_big = size_problem(len(data), path)
+    if too_big:
+        raise DigestError(too_big)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -64,17 +68,21 @@ def parse_date(value: Any, zone: ZoneInfo) -> tuple[datetime, bool]:
     else:
         try:  # RFC 822, as in feeds and mail: "Fri, 22 Mar 2024 15:16:00 -0400"
             moment, has_time = parsedate_to_datetime(text), True
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise ValueError(f"'{text}' is not a date: write 2024-03-22, 2024-03-22 15:16 or "
                              "2024-03-22T15:16:00-04:00") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone), has_time
-    return moment.astimezone(zone), has_time
+    try:
+        return moment.astimezone(zone), has_time
+    except OverflowError:  # 9999-12-31T23:00-05:00 is already in the year 10000 in UTC
+        raise ValueError(f"'{text}' is out of range: in the site's timezone it falls "
+                         "outside the years 1 to 9999") from None
 
 
 def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> Article:
     """One article from its text; `path` is for messages and the default slug."""
-    front, body_text, _ = split_front_matter(text, path)
+    front, body_text, body_line = split_front_matter(text, path)
     fields = load_mapping(front, path, first_line=2)
     problems: list[Problem] = []
     reader = _FieldReader(fields, path, problems)
@@ -91,6 +99,8 @@ def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> A
     topic = _topic(reader.text("topic") or config.default_topic, config)
     if not topic.slug:
         problems.append(problem(path, fields["topic"].line, "topic: needs a letter or a digit"))
+    elif slug_problem(topic.slug):
+        problems.append(problem(path, fields["topic"].line, f"topic: {slug_problem(topic.slug)}"))
     elif config.strict_topics and topic.url == "":
         names = [t.title for t in config.topics] + [config.default_topic]
         problems.append(problem(path, fields["topic"].line, f"topic: unknown topic "
@@ -107,14 +117,23 @@ def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> A
     image = reader.image("image", config.base_path)
     slug = reader.slug("slug", path)
     draft = reader.flag("draft")
+    slow = markdown_problem(body_text, path, body_line)
+    if slow:
+        problems.append(slow)
     if problems or date is None:
         raise DigestError(problems)
 
-    body = renderer.to_html(body_text)
-    summary = reader.text("summary")
-    if not summary:
-        more = split_more(body_text)
-        summary = plain_text(renderer.to_html(more) if more is not None else first_paragraph(body))
+    try:
+        body = renderer.to_html(body_text)
+        summary = reader.text("summary")
+        if not summary:
+            more = split_more(body_text)
+            summary = plain_text(renderer.to_html(more) if more is not None
+                                 else first_paragraph(body))
+    except RecursionError:  # Python-Markdown recurses once per level of nesting
+        raise DigestError(problem(path, body_line, "the Markdown is nested too deeply (lists, "
+                                                   "quotes or emphasis inside one another "
+                                                   "hundreds of times)")) from None
     extra = {key: item.value for key, item in fields.items() if key not in KNOWN_KEYS}
     return Article(
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
@@ -188,6 +207,9 @@ class _FieldReader:
             if not slugify(name):
                 self._bad(key, f"'{name}' needs a letter or a digit")
                 return ()
+            if slug_problem(slugify(name)):
+                self._bad(key, f"'{name[:40]}...': {slug_problem(slugify(name))}")
+                return ()
             found.setdefault(match_key(name), name)
         return tuple(found.values())
 
@@ -229,6 +251,14 @@ class _FieldReader:
         return Image(base_path + src.strip().lstrip("/"), alt.strip())
 
     def slug(self, key: str, path: str) -> str:
+        slug = self._slug(key, path)
+        too_long = slug_problem(slug)
+        if too_long:
+            self.problems.append(problem(path, self.fields[key].line if key in self.fields else 1,
+                                         f"{key}: {too_long}"))
+        return slug
+
+    def _slug(self, key: str, path: str) -> str:
         written = self.text(key)
         if written:
             if "/" in written or "\\" in written or ".." in written:
