@@ -70,17 +70,17 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     if write:
         report = write_site(result.files, output, reuse=reuse)
         cache.save(project.root, "articles", dataclasses.replace(parse_cache, files=None))
-        cache.save(project.root, "pages", dataclasses.replace(render_cache, pages={}, feeds={}))
+        cache.save(project.root, "pages", render_cache.on_disk())
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
 
 def assemble(project: Project, config: Config, options: Options, now: datetime,
              parse_cache: ParseCache, render_cache: RenderCache,
-             previous: Previous | None = None) -> Result:
+             previous: Previous | None = None, previous_site: Site | None = None) -> Result:
     """Everything the output folder will hold, in memory. The caches make a rebuild cheap."""
     articles, sources, problems = parse_articles(project, config, parse_cache)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
-                                     config)
+                                     config, previous_site)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config)
@@ -171,12 +171,12 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     """
     render_cache.reset_unless(cache.settings_key(config, cache.template_hashes(project)))
     favicon = project.favicon(config)
-    fingerprints = Fingerprints(render_cache.key, sources)
+    fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles)
+    fingerprints.forget_articles_except(site.articles)
     files: dict[str, Content] = {}
     done: dict[str, bytes] = {}
     todo: list[tuple[int, str]] = []
-    prints = [fingerprints.of(page.template, page.url, page.title, page.feeds, favicon,
-                              page.context) for page in pages]
+    prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
     for index, (page, print_) in enumerate(zip(pages, prints)):
         html = render_cache.pages.get(print_)
         if html is None and previous and render_cache.fingerprints.get(page.output) == print_:
@@ -185,7 +185,9 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             todo.append((index, print_))
         else:
             files[page.output] = done[print_] = html
-    shared = (project, config, pages, favicon)
+    if render_cache.environment is None:
+        render_cache.environment = make_environment(project.layouts, config, project.root)
+    shared = (render_cache.environment, config, pages, favicon)
     rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN)
     if rendered is None:
         rendered = _render_chunk(shared, todo)
@@ -211,8 +213,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
 
 
 def _render_chunk(shared: tuple, chunk: list[tuple[int, str]]) -> list[bytes | list[Problem]]:
-    project, config, pages, favicon = shared
-    environment = make_environment(project.layouts, config, project.root)
+    environment, config, pages, favicon = shared
     common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
     results: list[bytes | list[Problem]] = []
     failed: set[str] = set()

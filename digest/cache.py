@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .config import Config
 from .model import Article
+from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
@@ -71,10 +72,38 @@ class RenderCache:
     pages: dict[str, bytes] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
     feeds: dict[str, bytes] = field(default_factory=dict)  # fingerprint + feed path -> bytes
+    # In memory only: a page's fingerprint by the identity of what went into it, with those
+    # values kept alive (so an id cannot be reused by another object while it is here).
+    by_identity: dict[tuple, tuple[str, object]] = field(default_factory=dict)
+    articles: dict[int, tuple[Article, bytes]] = field(default_factory=dict)  # id -> digest
+    environment: object = None  # the Jinja environment, kept by the dev server
 
     def reset_unless(self, key: str) -> None:
         if self.key != key:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
+            self.by_identity, self.articles, self.environment = {}, {}, None
+
+    def on_disk(self) -> RenderCache:
+        """What is worth keeping between builds: the fingerprint of each output path."""
+        return RenderCache(self.key, fingerprints=self.fingerprints)
+
+    def page_fingerprints(self, pages: list, favicon: str | None,
+                          fingerprints: Fingerprints) -> list[str]:
+        """Each page's fingerprint; a page made of the very objects seen last time (an
+        unchanged article between the dev server's rebuilds) is not digested again."""
+        known, self.by_identity = self.by_identity, {}
+        found = []
+        for page in pages:
+            values = tuple(page.context.values())
+            identity = (page.template, page.url, page.title, tuple(map(id, page.feeds)),
+                        favicon, tuple(page.context), tuple(map(_identity, values)))
+            entry = known.get(identity)
+            if entry is None:
+                entry = (fingerprints.of(page.template, page.url, page.title, page.feeds,
+                                         favicon, page.context), (values, page.feeds))
+            self.by_identity[identity] = entry
+            found.append(entry[0])
+        return found
 
 
 def load(project_root: Path, name: str, empty):
@@ -111,10 +140,13 @@ class Fingerprints:
     before in this build are not walked again.
     """
 
-    def __init__(self, key: str, sources: dict[str, str]):
+    def __init__(self, key: str, sources: dict[str, str],
+                 articles: dict[int, tuple[Article, bytes]] | None = None):
         self.key = key
         self.sources = sources  # article path -> content hash
         self._memo: dict[int, tuple[object, bytes]] = {}
+        # Articles keep their identity between the dev server's rebuilds: their digests too.
+        self._articles = articles if articles is not None else {}
 
     def of(self, *values: object) -> str:
         digest = hashlib.blake2b(self.key.encode(), digest_size=16)
@@ -135,6 +167,9 @@ class Fingerprints:
         if known is not None:
             return known[1]
         if isinstance(value, Article):
+            kept = self._articles.get(id(value))
+            if kept is not None:
+                return kept[1]
             parts: tuple = (value.path, self.sources[value.path], value.topic.name,
                             tuple(tag.name for tag in value.tags))
         else:
@@ -145,8 +180,24 @@ class Fingerprints:
                 names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
             parts = (type(value).__name__, *(getattr(value, name) for name in names))
         digest = hashlib.blake2b(self._digest(parts), digest_size=16).digest()
-        self._memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
+        memo = self._articles if isinstance(value, Article) else self._memo
+        memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
         return digest
+
+    def forget_articles_except(self, articles) -> None:
+        """Drop the digests of articles that are gone, so the memory does not grow."""
+        alive = {id(article) for article in articles}
+        for key in [key for key in self._articles if key not in alive]:
+            del self._articles[key]
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _identity(value: object) -> object:
+    """Small values stand for themselves; anything else for the object it is."""
+    if value is None or isinstance(value, (str, int, Pagination)):
+        return value
+    if isinstance(value, tuple):  # a page's slice of a listing is a new tuple every time
+        return tuple(map(_identity, value))
+    return id(value)

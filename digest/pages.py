@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,13 @@ class Page:
     feeds: tuple[FeedLink, ...] = ()  # feeds this page announces, the site's first
 
 
+@functools.lru_cache(maxsize=4096)
 def feed_links(title: str, folder: str) -> tuple[FeedLink, ...]:
-    """One feed in every format, its files in `folder` (a URL ending in '/')."""
+    """One feed in every format, its files in `folder` (a URL ending in '/').
+
+    The same links are the same objects from build to build, which lets the dev server
+    see at a glance that a page's feeds did not change.
+    """
     return tuple(FeedLink(title, folder + name, media, label)
                  for name, media, label in FEED_FORMATS)
 

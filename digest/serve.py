@@ -23,6 +23,7 @@ from .config import Config, override
 from .errors import DigestError, Problem
 from .output import Content, check_output_folder, update_site, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
+from .site import Site
 
 QUIET_SECONDS = 0.12  # a burst of events ends after this long without a new one
 LONGEST_WAIT = 2.0  # ... or after this long, so a long `git checkout` still shows progress
@@ -43,6 +44,7 @@ class Session:
     options: Options
     overrides: dict = field(default_factory=dict)
     config: Config | None = None
+    site: Site | None = None  # the last good build's, whose unchanged parts the next reuses
     state: State = State()
     parse_cache: ParseCache = field(default_factory=lambda: ParseCache(files={}))
     render_cache: RenderCache = field(default_factory=RenderCache)
@@ -56,16 +58,17 @@ class Session:
         started = time.perf_counter()
         try:
             config = override(self.project.read_config(), **self.overrides)
-            self.config = config
+            self.config = self.config or config  # where to serve from, even if this fails
             result = assemble(self.project, config, self.options, now or build_time(),
-                              self.parse_cache, self.render_cache)
+                              self.parse_cache, self.render_cache,
+                              previous_site=self.site if config == self.config else None)
             report = self._write(config, result.files)
         except DigestError as err:
             self._publish(State(self.state.version + 1, (), tuple(err.problems)))
             lines = [str(p) for p in err.problems]
             return "\n".join([*lines, f"{trigger}: {len(lines)} problem"
                               f"{'s' * (len(lines) != 1)}; still serving the last good build"])
-        self._written = result.files
+        self._written, self.site, self.config = result.files, result.site, config
         self._publish(State(self.state.version + 1, report.changed, ()))
         ms = (time.perf_counter() - started) * 1000
         return (f"{trigger}: {report.written} file{'s' * (report.written != 1)} written, "

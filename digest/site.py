@@ -28,8 +28,52 @@ def select(articles: list[Article], now: datetime, drafts: bool, future: bool) -
     return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
 
 
-def group_site(articles: list[Article], config: Config) -> tuple[Site, list[Problem]]:
-    """The site, and the problems of articles that cannot live together in it."""
+def group_site(articles: list[Article], config: Config,
+               previous: Site | None = None) -> tuple[Site, list[Problem]]:
+    """The site, and the problems of articles that cannot live together in it.
+
+    Given the previous site (the dev server's last rebuild), every topic, tag, day and month
+    that came out the same is that very object again, so that pages made of them are known
+    to be unchanged without looking inside.
+    """
+    site, problems = _group(articles, config)
+    if previous is None:
+        return site, problems
+    topics = _keep_same(site.topics, previous.topics)
+    tags = _keep_same(site.tags, previous.tags)
+    days = _keep_same(site.days, previous.days)
+    months = _keep_same(site.months, previous.months)
+    return Site(site.articles, topics, tags, days, months), problems
+
+
+def _keep_same(new: tuple, old: tuple) -> tuple:
+    by_key = {_key_of(item): item for item in old}
+    return tuple(_same_or_new(item, by_key.get(_key_of(item))) for item in new)
+
+
+def _key_of(item) -> object:
+    return getattr(item, "slug", None) or getattr(item, "date", None) or (item.year, item.month)
+
+
+def _same_or_new(new, old):
+    return old if old is not None and _same(new, old) else new
+
+
+def _same(a, b) -> bool:
+    """Equal, with articles compared by identity: an unchanged one is kept between rebuilds."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or isinstance(a, Article):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if dataclasses.is_dataclass(a):
+        return all(_same(getattr(a, f.name), getattr(b, f.name))
+                   for f in dataclasses.fields(a))
+    return a == b
+
+
+def _group(articles: list[Article], config: Config) -> tuple[Site, list[Problem]]:
     articles = _canonical_names(articles)
     articles.sort(key=lambda a: a.sort_key)
     problems = _url_collisions(articles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -9,6 +10,7 @@ _HYPHENS = re.compile(r"-{2,}")
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
     """A lowercase, hyphen-separated slug that keeps letters of any script.
 
@@ -34,6 +36,7 @@ def slugify(text: str) -> str:
     return _HYPHENS.sub("-", slug).strip("-")
 
 
+@functools.lru_cache(maxsize=65536)
 def match_key(name: str) -> str:
     """Topics and tags are the same when they differ only in case and spacing."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
