@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -74,6 +75,8 @@ def actionlint(path: Path) -> list[str]:
         assert result.returncode == 0, result.stderr
         found = json.loads(result.stdout)
     else:
+        # CI installs it, so there its absence is a failure, never a skip
+        assert not os.environ.get("CI"), "actionlint is missing; .ci/run installs it"
         pytest.skip("actionlint is not installed (.ci/run installs it)")
     return [f"{item['line']}:{item['column']}: {item['message']}" for item in found]
 
