@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, read_config
-from .errors import Problem, problem
+from .errors import DigestError, Problem, problem
+from .limits import size_problem
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 THEME_TEMPLATES = Path(__file__).parent / "theme" / "templates"
@@ -56,21 +58,23 @@ class Project:
         and modification time are unchanged is not read again; `known` is brought up to date.
         """
         found: list[tuple[str, bytes]] = []
-        problems: list[Problem] = []
+        # a link or a pipe among the images of content/ does no harm: digest never reads them
+        files, problems = self._scan(self.content, wanted=lambda path: path.name.endswith(
+            ARTICLE_SUFFIXES))
         seen: set[str] = set()
-        for path in walk(self.content):
+        for path in files:
             if not path.name.endswith(ARTICLE_SUFFIXES):
                 continue
             shown = self.shown(path)
-            if path.is_symlink() and not _inside(path, self.content):
-                problems.append(problem(shown, 0, "a symbolic link to a file outside content/; "
-                                                  "copy the file in instead"))
-                continue
             try:
+                info = path.stat()
+                too_big = size_problem(info.st_size, shown)
+                if too_big:  # refused before it is read, so it cannot fill the memory
+                    problems.append(too_big)
+                    continue
                 if known is None:
                     found.append((shown, path.read_bytes()))
                     continue
-                info = path.stat()
                 stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
                 if shown not in known or known[shown][0] != stamp:
                     known[shown] = (stamp, path.read_bytes())
@@ -83,25 +87,18 @@ class Project:
         return found, problems
 
     def static_files(self) -> tuple[dict[str, Path], list[Problem]]:
-        """static/ as output paths; links that leave the project are refused."""
-        files: dict[str, Path] = {}
-        problems: list[Problem] = []
-        for path in walk(self.static, hidden=True):
-            if path.is_symlink() and not _inside(path, self.static):
-                problems.append(problem(self.shown(path), 0, "a symbolic link to a file "
-                                                             "outside static/; copy it in"))
-                continue
-            files[path.relative_to(self.static).as_posix()] = path
-        return files, problems
+        """static/ as output paths; links that leave it are refused."""
+        files, problems = self._scan(self.static, hidden=True)
+        return {path.relative_to(self.static).as_posix(): path for path in files}, problems
 
-    def template_stamp(self) -> tuple:
-        """What identifies the templates in use: layouts/ and the theme, by name and mtime."""
-        stamps = []
-        for folder in (self.layouts, THEME_TEMPLATES):
-            for path in walk(folder):
-                info = path.stat()
-                stamps.append((path.as_posix(), info.st_mtime_ns, info.st_size))
-        return tuple(stamps)
+    def _scan(self, folder: Path, hidden: bool = False,
+              wanted=lambda path: True) -> tuple[list[Path], list[Problem]]:
+        if os.path.islink(folder) and not _inside(folder, self.root):
+            return [], [problem(self.shown(folder), 0, "a symbolic link out of the project; "
+                                                       "move the folder into it instead")]
+        files, refused = scan(folder, hidden)
+        return files, [problem(self.shown(path), 0, why) for path, why in refused
+                       if why in _ABOUT_FOLDERS or wanted(path)]
 
     def favicon(self, config: Config) -> str | None:
         for name in ("favicon.svg", "favicon.ico", "favicon.png"):
@@ -113,17 +110,83 @@ class Project:
 def walk(folder: Path, hidden: bool = False) -> list[Path]:
     """Files below `folder`, sorted, without editor leftovers (and hidden files unless asked).
 
-    Hidden files are kept in static/ (.well-known/, .htaccess) but never in content/,
-    where they are editors' lock and swap files.
+    For templates: anything `scan` refuses is an error, hidden files included, because a
+    template can include any file of its folder by name.
+    """
+    files, refused = scan(folder, hidden, every_name=True)
+    if refused:
+        raise DigestError([problem(f"{folder.name}/{path.relative_to(folder).as_posix()}"
+                                   if path != folder else folder.name, 0, why)
+                           for path, why in refused])
+    return files
+
+
+def scan(folder: Path, hidden: bool = False,
+         every_name: bool = False) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The regular files below `folder` in order, and the entries refused, with why.
+
+    Symbolic links to files inside `folder` are read as the files they point to; links
+    that lead out of it, links to folders (which could loop), and pipes or devices (which
+    would hang a read) are refused. With `every_name`, hidden files and leftovers are
+    checked too, though not returned.
     """
     files: list[Path] = []
-    for current, folders, names in os.walk(folder):
-        folders[:] = sorted(f for f in folders if hidden or not f.startswith("."))
-        for name in sorted(names):
-            if is_leftover(name) or (name.startswith(".") and not hidden):
+    refused: list[tuple[Path, str]] = []
+    if not os.path.lexists(folder):
+        return files, refused
+    if not os.path.isdir(folder):
+        return files, [(folder, "is not a folder")]
+    root, name = os.path.realpath(folder), folder.name
+    pending = [(folder, False)]  # a folder, and whether it is one of those skipped
+    while pending:
+        current, skipped_folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError:
+            refused.append((current, _UNREADABLE_FOLDER))
+            continue
+        folders: list[tuple[Path, bool]] = []
+        for entry in entries:
+            path = Path(entry.path)
+            skipped = skipped_folder or is_leftover(entry.name) or (
+                entry.name.startswith(".") and not hidden)
+            if skipped and not every_name:
                 continue
-            files.append(Path(current) / name)
-    return files
+            why = _refusal(entry, root, name)
+            if why is None and entry.is_dir(follow_symlinks=False):
+                folders.append((path, skipped))
+            elif why is None and not skipped:
+                files.append(path)
+            elif why and not (skipped and why == _NOTHING):  # an editor's lock is a dead link
+                refused.append((path, why))
+        pending.extend(reversed(folders))
+    return files, refused
+
+
+_NOTHING = "a symbolic link to nothing"
+_FOLDER_LINK = "a symbolic link to a folder; digest does not follow these: move the folder"
+_UNREADABLE_FOLDER = "cannot read this folder"
+_ABOUT_FOLDERS = (_FOLDER_LINK, _UNREADABLE_FOLDER, "is not a folder")
+
+
+def _refusal(entry: os.DirEntry, root: str, name: str) -> str | None:
+    """Why digest will not read this entry of the folder `name` (really at `root`), or None."""
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if os.path.isdir(target):
+            return _FOLDER_LINK
+        if not (target == root or target.startswith(root + os.sep)):
+            return (f"a symbolic link to something outside {name}/; copy the file in "
+                    "instead (digest never reads outside the project)")
+        if not os.path.exists(target):
+            return _NOTHING
+    try:
+        mode = entry.stat().st_mode
+    except OSError as err:
+        return f"cannot read: {err.strerror}"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return "not a regular file (a pipe, socket or device); digest reads only files"
 
 
 def is_leftover(name: str) -> bool:
