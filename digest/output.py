@@ -1,24 +1,38 @@
 """The one module that writes the output folder: build beside it, then swap it in.
 
 A build writes every file into a fresh folder next to the output, with a manifest
-of what digest wrote, then renames it into place. A failed or killed build leaves
-the previous output as it was. Files whose bytes did not change are hard-linked
-from the previous output instead of written again.
+of what digest wrote, then swaps it into place: in one step where the system can
+(Linux's renameat2 with RENAME_EXCHANGE), else with two renames that the next build
+undoes if it was killed between them. A failed or killed build leaves the previous
+output as it was, and the next build clears what it left beside it. digest removes
+only what it wrote: the output folder is replaced only while every file in it is in
+its manifest. Files whose bytes did not change are hard-linked from the previous
+output instead of written again.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import shutil
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import DigestError, problem
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
 MANIFEST = ".digest-manifest.json"
 Content = bytes | Path  # bytes to write, or a file to copy
+_TEMPORARY = ".digest-tmp"  # suffix of the files update_site writes before renaming them
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,17 @@ class WriteReport:
 
 
 def check_output_folder(output: Path, project: Path, shown: str) -> None:
-    """Refuse any output folder whose replacement could destroy something not ours."""
+    """Refuse any output folder whose replacement could destroy something not ours.
+
+    First, an output a killed build left aside is put back, so that it is there even when
+    this build fails.
+    """
+    if output.parent.is_dir():
+        try:
+            with _writing(output):
+                _recover(output, output.parent / f".{output.name}.digest-old")
+        except OSError:
+            pass  # the write will say what is wrong, if anything is
     out, root = output.resolve(), project.resolve()
     if out == root or out in root.parents:
         raise DigestError(problem(shown, 0, "the output folder is the project folder or "
@@ -39,28 +63,52 @@ def check_output_folder(output: Path, project: Path, shown: str) -> None:
     for name in ("content", "layouts", "static"):
         if (root / name) in (out, *out.parents):
             raise DigestError(problem(shown, 0, f"the output folder must not be inside {name}/"))
+    if output.is_symlink():
+        raise DigestError(problem(shown, 0, "the output folder is a symbolic link; digest "
+                                            "replaces the folder as a whole, so name the "
+                                            "real folder instead"))
     if not out.exists():
         return
     if not out.is_dir():
         raise DigestError(problem(shown, 0, "the output path exists and is not a folder"))
     for marker in ("content", "site.yaml"):
-        if (out / marker).exists():
+        if os.path.lexists(out / marker):
             raise DigestError(problem(shown, 0, f"the output folder holds {marker}; it looks "
                                                 "like a project, not digest's output"))
-    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()}
-    if not present:
-        return
-    manifest = read_manifest(out)
-    if manifest is None:
+    _refuse_foreign(output, shown)
+
+
+def _refuse_foreign(output: Path, shown: str) -> None:
+    """Refuse an output folder that holds anything digest did not write."""
+    foreign = foreign_files(output)
+    if foreign is None:
         raise DigestError(problem(shown, 0, "the output folder was not written by digest "
                                             "(no manifest); move its files away or choose "
                                             "another folder"))
-    foreign = sorted(present - set(manifest) - {MANIFEST})
     if foreign:
         listed = ", ".join(foreign[:5]) + (" and more" if len(foreign) > 5 else "")
         raise DigestError(problem(shown, 0, f"files not written by digest are in the output "
                                             f"folder: {listed}; move them away (or into "
                                             "static/ to publish them)"))
+
+
+def foreign_files(output: Path) -> list[str] | None:
+    """What the folder holds that its manifest does not list (symbolic links included),
+    or None when it holds files but no manifest."""
+    present = set()
+    for current, folders, names in os.walk(output):
+        base = Path(current).relative_to(output)
+        # a link to a folder is listed with the folders, and os.walk does not enter it
+        names = names + [name for name in folders if os.path.islink(os.path.join(current,
+                                                                                 name))]
+        present.update((base / name).as_posix() for name in names)
+    if not present:
+        return []
+    manifest = read_manifest(output)
+    if manifest is None:
+        return None
+    return sorted(name for name in present - set(manifest) - {MANIFEST}
+                  if not _is_temporary(name))
 
 
 def read_manifest(output: Path) -> dict[str, str] | None:
@@ -75,35 +123,48 @@ def write_site(files: dict[str, Content], output: Path, reuse: bool = True) -> W
     """Write `files` (relative POSIX paths) as the new output folder, atomically swapped in."""
     new = output.parent / f".{output.name}.digest-new"
     old = output.parent / f".{output.name}.digest-old"
-    _recover(output, old)
-    if new.exists():
-        shutil.rmtree(new)  # left by a build that was killed; digest's own folder
-    previous = (read_manifest(output) or {}) if reuse else {}
-    manifest: dict[str, str] = {}
-    changed: list[str] = []
-    unchanged = 0
     try:
-        new.mkdir(parents=True)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with _writing(output):
+            return _write_site(files, output, new, old, reuse)
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        raise DigestError(problem(output, 0, f"cannot write the output: "
+                                             f"{err.strerror or err}{where}")) from None
+
+
+def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
+                reuse: bool) -> WriteReport:
+    started = False
+    try:
+        _recover(output, old)
+        _clear_leftover(new)
+        previous = (read_manifest(output) or {}) if reuse else {}
+        manifest: dict[str, str] = {}
+        changed: list[str] = []
+        unchanged = 0
+        new.mkdir()
+        started = True
+        # first of all, so that a build killed now leaves a folder known to be digest's
+        (new / MANIFEST).write_bytes(b"{}\n")
         for rel in sorted(files):
             target = new / _safe_relative(rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             content = files[rel]
-            data = content if isinstance(content, bytes) else content.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
+            digest, size = _hash(content)
             manifest[rel] = digest
-            if previous.get(rel) == digest and _link(output / rel, target, len(data)):
+            if previous.get(rel) == digest and _link(output / rel, target, size):
                 unchanged += 1
                 continue
-            target.write_bytes(data)
+            _copy(content, target)
             changed.append(rel)
         (new / MANIFEST).write_bytes(_manifest_bytes(manifest))
+        if os.path.lexists(output):
+            _refuse_foreign(output, str(output))  # again: something may have come meanwhile
         _swap(new, output, old)
-    except OSError as err:
-        shutil.rmtree(new, ignore_errors=True)
-        raise DigestError(problem(err.filename or str(output), 0,
-                                  f"cannot write the output: {err.strerror or err}")) from None
     except BaseException:
-        shutil.rmtree(new, ignore_errors=True)
+        if started:
+            _remove_ours(new)
         raise
     gone = sorted(previous.keys() - manifest.keys())
     return WriteReport(len(changed), unchanged, manifest, len(gone), tuple(changed + gone))
@@ -116,43 +177,87 @@ def update_site(files: dict[str, Content], output: Path, manifest: dict[str, str
     `manifest` and `previous` are what the last write wrote. A file whose content is the
     very object written last time is not even hashed. Each file is replaced atomically;
     files of the last write that are no longer built are removed, and nothing else.
+    While files change, the manifest vouches for none of them, so that a server killed
+    midway never lets a later build reuse a file whose bytes it does not know.
     """
-    new_manifest: dict[str, str] = {}
-    changed: list[str] = []
     try:
-        for rel in sorted(files):
-            content = files[rel]
-            if previous.get(rel) is content and rel in manifest:
-                new_manifest[rel] = manifest[rel]
-                continue
-            data = content if isinstance(content, bytes) else content.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            new_manifest[rel] = digest
-            if manifest.get(rel) == digest and (output / rel).is_file():
-                continue
-            _replace(output / _safe_relative(rel), data)
-            changed.append(rel)
-        gone = sorted(manifest.keys() - files.keys())
-        for rel in gone:
-            _remove(output, rel)
-        _replace(output / MANIFEST, _manifest_bytes(new_manifest))
+        with _writing(output):
+            return _update_site(files, output, manifest, previous)
     except OSError as err:
         raise DigestError(problem(err.filename or str(output), 0,
                                   f"cannot write the output: {err.strerror or err}")) from None
-    return WriteReport(len(changed), len(files) - len(changed), new_manifest, len(gone),
-                       tuple(changed + gone))
 
 
-def _replace(target: Path, data: bytes) -> None:
+def _update_site(files: dict[str, Content], output: Path, manifest: dict[str, str],
+                 previous: dict[str, Content]) -> WriteReport:
+    new_manifest: dict[str, str] = {}
+    todo: list[str] = []
+    for rel in sorted(files):
+        content = files[rel]
+        if previous.get(rel) is content and rel in manifest:
+            new_manifest[rel] = manifest[rel]
+            continue
+        digest, _ = _hash(content)
+        new_manifest[rel] = digest
+        if manifest.get(rel) == digest and (output / rel).is_file():
+            continue
+        todo.append(rel)
+    gone = sorted(manifest.keys() - files.keys())
+    if todo or gone:
+        unsure = {**manifest, **dict.fromkeys(todo, "")}
+        _replace(output, MANIFEST, _manifest_bytes(unsure))
+    for rel in todo:
+        _replace(output, rel, files[rel])
+    for rel in gone:
+        _remove(output, rel)
+    _replace(output, MANIFEST, _manifest_bytes(new_manifest))
+    return WriteReport(len(todo), len(files) - len(todo), new_manifest, len(gone),
+                       tuple(todo + gone))
+
+
+@contextmanager
+def _writing(output: Path):
+    """One writer at a time for an output folder (a build and a dev server, say): a lock on
+    the folder that holds it, so that no lock file is left behind by a killed build."""
+    if fcntl is None:
+        yield
+        return
+    handle = os.open(output.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _hash(content: Content) -> tuple[str, int]:
+    """sha256 and size of bytes or of a file, read a piece at a time."""
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest(), len(content)
+    with open(content, "rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        return digest, stream.tell()
+
+
+def _copy(content: Content, target: Path) -> None:
+    if isinstance(content, bytes):
+        target.write_bytes(content)
+    else:
+        shutil.copyfile(content, target)  # a regular file, whatever the source was
+
+
+def _replace(output: Path, rel: str, content: Content) -> None:
     """Write beside the target, then rename over it: readers see old or new, never half."""
+    target = _inside(output, rel)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.digest-tmp")
-    temporary.write_bytes(data)
+    _inside(output, rel)  # the folders just made are real folders, not links
+    temporary = target.with_name(f".{target.name}{_TEMPORARY}")
+    _copy(content, temporary)
     os.replace(temporary, target)
 
 
 def _remove(output: Path, rel: str) -> None:
-    path = output / _safe_relative(rel)
+    path = _inside(output, rel)
     path.unlink(missing_ok=True)
     folder = path.parent
     while folder != output and folder.is_dir() and not any(folder.iterdir()):
@@ -160,31 +265,85 @@ def _remove(output: Path, rel: str) -> None:
         folder = folder.parent
 
 
+def _inside(output: Path, rel: str) -> Path:
+    """output/rel, refused if a folder on the way is a link that leads elsewhere."""
+    path = output / _safe_relative(rel)
+    root = os.path.realpath(output)
+    existing = path.parent
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    real = os.path.realpath(existing)
+    if real != root and not real.startswith(root + os.sep):
+        raise DigestError(problem(rel, 0, "refusing to write through a symbolic link that "
+                                          "leads out of the output folder"))
+    return path
+
+
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
     return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _swap(new: Path, output: Path, old: Path) -> None:
-    if output.exists():
-        os.rename(output, old)
+    """Put `new` in the place of `output`; the previous output is removed."""
+    if not os.path.lexists(output):
         os.rename(new, output)
-        shutil.rmtree(old)
+    elif exchange(new, output):
+        _remove_ours(new)  # now the previous output; a kill here leaves it for the next build
     else:
+        os.rename(output, old)  # from here to the next rename there is no output folder
         os.rename(new, output)
+        _remove_ours(old)
 
 
 def _recover(output: Path, old: Path) -> None:
     """A build killed between the two renames left the previous output under `old`."""
-    if old.exists():
-        if output.exists():
-            shutil.rmtree(old)
-        else:
-            os.rename(old, output)
+    if not os.path.lexists(old):
+        return
+    if not os.path.lexists(output) and _is_ours(old):
+        os.rename(old, output)
+    else:
+        _clear_leftover(old)
+
+
+def _clear_leftover(folder: Path) -> None:
+    """Remove a temporary folder a killed build left beside the output, if it is digest's."""
+    if not os.path.lexists(folder):
+        return
+    if not _is_ours(folder):
+        raise DigestError(problem(folder, 0, "is in the way: digest keeps a temporary folder "
+                                             "under this name; move it away"))
+    _remove_ours(folder)
+
+
+def _is_ours(folder: Path) -> bool:
+    """A real folder holding a manifest (every folder digest writes has one), or no files."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    return (folder / MANIFEST).is_file() or foreign_files(folder) == []
+
+
+def _remove_ours(folder: Path) -> None:
+    """Remove a folder of digest's, its manifest last: until the end it stays recognisable."""
+    if not _is_ours(folder):
+        return
+    for current, folders, names in os.walk(folder, topdown=False):
+        for name in names:
+            if not (name == MANIFEST and current == str(folder)):
+                os.unlink(os.path.join(current, name))
+        for name in folders:
+            path = os.path.join(current, name)
+            os.unlink(path) if os.path.islink(path) else os.rmdir(path)
+    (folder / MANIFEST).unlink(missing_ok=True)
+    folder.rmdir()
+
+
+def _is_temporary(name: str) -> bool:
+    return PurePosixPath(name).name.startswith(".") and name.endswith(_TEMPORARY)
 
 
 def _link(source: Path, target: Path, size: int) -> bool:
     try:
-        if source.stat().st_size != size or source.is_symlink():
+        if source.is_symlink() or source.stat().st_size != size:
             return False
         os.link(source, target)
         return True
@@ -194,6 +353,40 @@ def _link(source: Path, target: Path, size: int) -> bool:
 
 def _safe_relative(rel: str) -> str:
     path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in rel:
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in rel or "\0" in rel:
         raise DigestError(problem(rel, 0, "refusing to write outside the output folder"))
     return rel
+
+
+# renameat2(2) with RENAME_EXCHANGE swaps two paths in one step (Linux 3.15, glibc 2.28).
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _find_renameat2():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _find_renameat2()
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths atomically; False where the system or file system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                  _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
