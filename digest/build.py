@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,7 +17,8 @@ from .config import Config
 from .errors import DigestError, Problem
 from .markup import Renderer
 from .model import Article
-from .output import Content, WriteReport, check_output_folder, read_manifest, write_site
+from .output import (MANIFEST, Content, Kept, WriteReport, check_output_folder, read_manifest,
+                     write_site)
 from .pages import Page, plan_pages
 from .project import Project
 from .render import make_environment, render
@@ -69,6 +70,7 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     report = None
     if write:
         report = write_site(result.files, output, reuse=reuse)
+        render_cache.written = report.manifest
         cache.save(project.root, "articles", dataclasses.replace(parse_cache, files=None))
         cache.save(project.root, "pages", render_cache.on_disk())
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
@@ -96,16 +98,20 @@ class Previous:
     output: Path
     manifest: dict[str, str]
 
-    def bytes_of(self, name: str) -> bytes | None:
-        """The file's bytes, if they are still exactly what digest wrote."""
-        expected = self.manifest.get(name)
-        if expected is None:
+    def kept(self, name: str) -> Kept | None:
+        """The file as digest wrote it, if it is still there and untouched since: a file
+        changed by hand is newer than the manifest written after it."""
+        digest = self.manifest.get(name)
+        if digest is None:
             return None
         try:
-            data = (self.output / name).read_bytes()
+            info = os.lstat(self.output / name)
+            written = os.stat(self.output / MANIFEST).st_mtime_ns
         except OSError:
             return None
-        return data if hashlib.sha256(data).hexdigest() == expected else None
+        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns > written:
+            return None
+        return Kept(digest, info.st_size)
 
 
 # digest writes these, but a file of the same name in static/ is meant to replace them
@@ -179,12 +185,15 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
     for index, (page, print_) in enumerate(zip(pages, prints)):
         html = render_cache.pages.get(print_)
-        if html is None and previous and render_cache.fingerprints.get(page.output) == print_:
-            html = previous.bytes_of(page.output)
+        if (html is None and previous and render_cache.fingerprints.get(page.output) == print_
+                and render_cache.written.get(page.output) == previous.manifest.get(page.output)):
+            html = previous.kept(page.output)
         if html is None:
             todo.append((index, print_))
         else:
-            files[page.output] = done[print_] = html
+            files[page.output] = html
+            if isinstance(html, bytes):
+                done[print_] = html
     if render_cache.environment is None:
         render_cache.environment = make_environment(project.layouts, config, project.root)
     shared = (render_cache.environment, config, pages, favicon)

@@ -71,6 +71,10 @@ class RenderCache:
     key: str = ""
     pages: dict[str, bytes] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+    # output path -> sha256 of the file the build with those fingerprints wrote: a page is
+    # taken from the output only if the file there is still that one (the dev server or a
+    # build killed before saving this cache may have written another since)
+    written: dict[str, str] = field(default_factory=dict)
     feeds: dict[str, bytes] = field(default_factory=dict)  # fingerprint + feed path -> bytes
     # In memory only: a page's fingerprint by the identity of what went into it, with those
     # values kept alive (so an id cannot be reused by another object while it is here).
@@ -81,11 +85,12 @@ class RenderCache:
     def reset_unless(self, key: str) -> None:
         if self.key != key:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
+            self.written = {}
             self.by_identity, self.articles, self.environment = {}, {}, None
 
     def on_disk(self) -> RenderCache:
         """What is worth keeping between builds: the fingerprint of each output path."""
-        return RenderCache(self.key, fingerprints=self.fingerprints)
+        return RenderCache(self.key, fingerprints=self.fingerprints, written=self.written)
 
     def page_fingerprints(self, pages: list, favicon: str | None,
                           fingerprints: Fingerprints) -> list[str]:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,15 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
 MANIFEST = ".digest-manifest.json"
-Content = bytes | Path  # bytes to write, or a file to copy
+@dataclass(frozen=True)
+class Kept:
+    """The previous output's file at the same path, known unchanged: no need to read it."""
+
+    digest: str  # its sha256, as the manifest says
+    size: int
+
+
+Content = bytes | Path | Kept  # bytes to write, a file to copy, or the file already there
 _TEMPORARY = ".digest-tmp"  # suffix of the files update_site writes before renaming them
 
 
@@ -140,7 +149,13 @@ def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
         _recover(output, old)
         _clear_leftover(new)
         previous = (read_manifest(output) or {}) if reuse else {}
-        manifest: dict[str, str] = {}
+        sized = {rel: (content.digest, content.size) if isinstance(content, Kept)
+                 else _hash(content) for rel, content in files.items()}
+        manifest = {rel: digest for rel, (digest, _) in sized.items()}
+        written = _manifest_time(output) if previous else None
+        if (manifest == previous and written is not None
+                and all(_untouched(output / rel, size, written) for rel, (_, size) in sized.items())):
+            return WriteReport(0, len(files), manifest)  # nothing to do: every byte is there
         changed: list[str] = []
         unchanged = 0
         new.mkdir()
@@ -151,12 +166,11 @@ def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
             target = new / _safe_relative(rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             content = files[rel]
-            digest, size = _hash(content)
-            manifest[rel] = digest
-            if previous.get(rel) == digest and _link(output / rel, target, size):
+            digest, size = sized[rel]
+            if previous.get(rel) == digest and _link(output / rel, target, size, written):
                 unchanged += 1
                 continue
-            _copy(content, target)
+            _copy(output / rel if isinstance(content, Kept) else content, target)
             changed.append(rel)
         (new / MANIFEST).write_bytes(_manifest_bytes(manifest))
         if os.path.lexists(output):
@@ -341,10 +355,28 @@ def _is_temporary(name: str) -> bool:
     return PurePosixPath(name).name.startswith(".") and name.endswith(_TEMPORARY)
 
 
-def _link(source: Path, target: Path, size: int) -> bool:
+def _manifest_time(output: Path) -> int | None:
+    """When the previous output was finished: its files are not newer, unless edited."""
     try:
-        if source.is_symlink() or source.stat().st_size != size:
-            return False
+        return os.stat(output / MANIFEST).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _untouched(path: Path, size: int, written: int | None) -> bool:
+    """A regular file of the size digest wrote, not changed since the manifest was."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (stat.S_ISREG(info.st_mode) and info.st_size == size and written is not None
+            and info.st_mtime_ns <= written)
+
+
+def _link(source: Path, target: Path, size: int, written: int | None) -> bool:
+    if not _untouched(source, size, written):
+        return False
+    try:
         os.link(source, target)
         return True
     except OSError:

@@ -317,3 +317,22 @@ def test_summary_line_counts_what_was_built(site: SiteDir) -> None:
     # feeds: the site's, World's, Science's, and the tags Climate's and Space's
     assert re.fullmatch(r"Built 5 articles, \d+ pages, 5 feeds in \d+\.\d\d s → _site/\n",
                         run.output)
+
+
+def test_a_no_op_build_leaves_the_output_untouched(site: SiteDir) -> None:
+    build_sample(site)
+    inode = site.out.stat().st_ino
+    before = {p: p.stat().st_mtime_ns for p in site.out.rglob("*")}
+    run = site.build()
+    assert site.out.stat().st_ino == inode  # not even swapped
+    assert {p: p.stat().st_mtime_ns for p in site.out.rglob("*")} == before
+    assert run.output.startswith("Built 5 articles")
+
+
+def test_an_output_file_changed_by_hand_is_written_again(site: SiteDir) -> None:
+    build_sample(site)
+    first = site.snapshot()
+    page = site.out / "2025/03/02/alpha/index.html"
+    page.write_text("tampered")
+    site.build()
+    assert site.snapshot() == first
