@@ -23,7 +23,7 @@ from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
-_FORMAT = 1
+_FORMAT = 2  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -119,7 +119,10 @@ def load(project_root: Path, name: str, empty):
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
             ValueError):
         return empty
-    return loaded if isinstance(loaded, type(empty)) else empty
+    if not isinstance(loaded, type(empty)) or not all(
+            hasattr(loaded, f.name) for f in dataclasses.fields(empty)):
+        return empty  # another version's cache, or not a cache at all
+    return loaded
 
 
 def save(project_root: Path, name: str, value) -> None:

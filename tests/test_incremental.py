@@ -124,3 +124,20 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
         (root / f".digest-cache/{name}.pickle").write_bytes(b"not a pickle")
     build(project, project.read_config(), Options(), NOW)
     assert SiteDir(root).snapshot() == first
+
+
+def test_a_cache_from_another_version_is_ignored(corpus: Path, tmp_path: Path) -> None:
+    import pickle
+
+    from digest.cache import RenderCache
+
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    first = SiteDir(root).snapshot()
+    old = RenderCache()
+    del old.__dict__["written"]  # as an older digest would have pickled it
+    (root / ".digest-cache/pages.pickle").write_bytes(pickle.dumps(old))
+    build(project, project.read_config(), Options(), NOW)
+    assert SiteDir(root).snapshot() == first
