@@ -65,7 +65,7 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     reuse = not options.clean
     parse_cache = cache.load(project.root, "articles", ParseCache()) if reuse else ParseCache()
     render_cache = cache.load(project.root, "pages", RenderCache()) if reuse else RenderCache()
-    previous = Previous(output, read_manifest(output) or {}) if reuse and write else None
+    previous = Previous.of(output) if reuse and write else None
     result = assemble(project, config, options, now, parse_cache, render_cache, previous)
     report = None
     if write:
@@ -97,6 +97,15 @@ class Previous:
 
     output: Path
     manifest: dict[str, str]
+    finished: int  # when its manifest was written, in ns: its files are not newer
+
+    @classmethod
+    def of(cls, output: Path) -> Previous | None:
+        try:
+            finished = os.stat(output / MANIFEST).st_mtime_ns
+        except OSError:
+            return None
+        return cls(output, read_manifest(output) or {}, finished)
 
     def kept(self, name: str) -> Kept | None:
         """The file as digest wrote it, if it is still there and untouched since: a file
@@ -106,10 +115,9 @@ class Previous:
             return None
         try:
             info = os.lstat(self.output / name)
-            written = os.stat(self.output / MANIFEST).st_mtime_ns
         except OSError:
             return None
-        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns > written:
+        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns > self.finished:
             return None
         return Kept(digest, info.st_size)
 
