@@ -11,6 +11,8 @@ import json
 import mimetypes
 import os
 import posixpath
+import sys
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +22,12 @@ from .serve import Session, State
 
 EVENTS = "/__digest/events"
 KEEPALIVE_SECONDS = 10.0
+# A client that sends nothing (or reads nothing) for this long is dropped, so that slow or
+# stalled connections cannot hold the server's threads.
+IDLE_SECONDS = 5.0
+MAX_REQUESTS = 128  # answered at once; more wait to be accepted
+MAX_STREAMS = 64  # open pages listening for reloads; more are told to retry later
+CHUNK = 64 * 1024  # files are sent a piece at a time, so memory stays flat
 # Changes to these kinds of files do not change how other pages look.
 PAGE_LIKE = (".html", ".xml", ".json", ".txt")
 
@@ -59,11 +67,39 @@ RELOAD_SCRIPT = """<script>
 class DevServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False  # a port in use must be seen as busy
+    request_queue_size = 128  # a burst of connections waits in the kernel, not refused
 
     def __init__(self, address: tuple[str, int], session: Session):
         self.session = session
         self.stopping = False
+        self.requests = threading.BoundedSemaphore(MAX_REQUESTS)
+        self.streams = threading.BoundedSemaphore(MAX_STREAMS)
         super().__init__(address, Handler)
+
+    def process_request(self, request, client_address) -> None:
+        """One thread per connection, but no more than MAX_REQUESTS of them at once."""
+        while not self.requests.acquire(timeout=0.5):
+            if self.stopping:
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.requests.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.requests.release()
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away or stalled is not news; anything else is one line."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            return
+        print(f"digest: error while answering a request: {error!r}", file=sys.stderr)
 
     def stop(self) -> None:
         self.stopping = True
@@ -76,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
     server: DevServer
     server_version = "digest"
     sys_version = ""
+    timeout = IDLE_SECONDS  # on the socket: every read and write
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass  # one line per rebuild is what the terminal shows, not one per request
@@ -84,10 +121,20 @@ class Handler(BaseHTTPRequestHandler):
         self._respond(head=True)
 
     def do_GET(self) -> None:  # noqa: N802
-        if urlsplit(self.path).path == EVENTS:
-            self._stream_events()
-        else:
+        if urlsplit(self.path).path != EVENTS:
             self._respond(head=False)
+        elif self.server.streams.acquire(blocking=False):
+            # a stream waits for rebuilds for as long as the page is open: it gives back its
+            # place among the requests, and takes one of the streams'
+            self.server.requests.release()
+            try:
+                self._stream_events()
+            finally:
+                self.server.streams.release()
+                self.server.requests.acquire()  # given back when the connection ends
+        else:
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"too many open pages\n", "text/plain",
+                       False, {"Retry-After": "10"})
 
     def _respond(self, head: bool) -> None:
         session = self.server.session
@@ -105,15 +152,27 @@ class Handler(BaseHTTPRequestHandler):
             self._send_problem_page(found, head)
 
     def _send_file(self, path: Path, rel: str, status: int, head: bool) -> None:
+        """The file, a piece at a time; HTML with the reload script before </body>."""
         try:
-            data = path.read_bytes()
+            stream = open(path, "rb")
         except OSError:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
             return
-        kind = content_type(rel)
-        if kind.startswith("text/html"):
-            data = inject(data, rel, self.server.session.state)
-        self._send(status, data, kind, head)
+        with stream:
+            size = os.fstat(stream.fileno()).st_size
+            kind = content_type(rel)
+            script, at = b"", size
+            if kind.startswith("text/html"):
+                script = reload_script(rel, self.server.session.state)
+                at = _body_end(stream, size)
+            self.send_response(status)
+            self._headers(kind, size + len(script))
+            if head:
+                return
+            stream.seek(0)
+            _copy(stream, self.wfile, at)
+            self.wfile.write(script)
+            _copy(stream, self.wfile, size - at)
 
     def _send_problem_page(self, status: int, head: bool) -> None:
         """No built page to show (the first build failed, or a bad request)."""
@@ -125,15 +184,18 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, data: bytes, kind: str, head: bool,
               headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        self._headers(kind, len(data), headers)
+        if not head:
+            self.wfile.write(data)
+
+    def _headers(self, kind: str, length: int, headers: dict[str, str] | None = None) -> None:
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(length))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        if not head:
-            self.wfile.write(data)
 
     def _stream_events(self) -> None:
         """Server-sent events: the state now, then after every rebuild."""
@@ -212,11 +274,39 @@ def content_type(name: str) -> str:
 
 def inject(html: bytes, rel: str, state: State) -> bytes:
     """The page with the live-reload script before </body> (or at its end)."""
-    script = RELOAD_SCRIPT % {
-        "page": _script_json(rel), "version": state.version, "events": _script_json(EVENTS)}
-    data = script.encode("utf-8")
+    data = reload_script(rel, state)
     at = html.rfind(b"</body>")
     return html[:at] + data + html[at:] if at >= 0 else html + data
+
+
+def reload_script(rel: str, state: State) -> bytes:
+    return (RELOAD_SCRIPT % {"page": _script_json(rel), "version": state.version,
+                             "events": _script_json(EVENTS)}).encode("utf-8")
+
+
+def _body_end(stream, size: int) -> int:
+    """Where the last </body> of the file starts, or its size: read from the end, in pieces."""
+    tag = b"</body>"
+    end = size
+    while end > 0:
+        start = max(0, end - CHUNK)
+        stream.seek(start)
+        piece = stream.read(end - start + len(tag) - 1)  # overlapping the piece after it
+        at = piece.rfind(tag)
+        if at >= 0:
+            return start + at
+        end = start
+    return size
+
+
+def _copy(source, target, length: int) -> None:
+    """`length` bytes from one file to another, a piece at a time."""
+    while length > 0:
+        piece = source.read(min(CHUNK, length))
+        if not piece:
+            return  # the file got shorter while it was sent; the client sees it as cut
+        target.write(piece)
+        length -= len(piece)
 
 
 def _script_json(value: str) -> str:
