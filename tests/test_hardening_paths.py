@@ -158,3 +158,28 @@ def test_no_front_matter_value_writes_outside_the_output(site: SiteDir, field: s
     if run.exit_code == 0:  # a slug that made a safe name of it is fine
         for path in site.out.rglob("*"):
             assert path.resolve().is_relative_to(site.out.resolve())
+
+
+class _MakesFolder:
+    """Unpickling this makes a folder: the least harm a cache file could do."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.makedirs, (str(self.path),))
+
+
+@pytest.mark.xfail(strict=True, reason="cache.py loads .digest-cache/*.pickle with pickle, "
+                                       "which runs code; a cloned project can ship one")
+def test_a_cache_file_shipped_with_a_project_cannot_run_code(site: SiteDir,
+                                                             tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "code-ran"
+    site.write(GOOD)
+    (site.root / ".digest-cache").mkdir()
+    for name in ("articles", "pages"):
+        (site.root / f".digest-cache/{name}.pickle").write_bytes(pickle.dumps(_MakesFolder(marker)))
+    site.build()
+    assert not marker.exists()
