@@ -63,16 +63,16 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     if write:
         check_output_folder(output, project.root, config.output)
     reuse = not options.clean
-    parse_cache = cache.load(project.root, "articles", ParseCache()) if reuse else ParseCache()
-    render_cache = cache.load(project.root, "pages", RenderCache()) if reuse else RenderCache()
+    parse_cache = cache.load_articles(project.root, config) if reuse else ParseCache()
+    render_cache = cache.load_pages(project.root) if reuse else RenderCache()
     previous = Previous.of(output) if reuse and write else None
     result = assemble(project, config, options, now, parse_cache, render_cache, previous)
     report = None
     if write:
         report = write_site(result.files, output, reuse=reuse)
         render_cache.written = report.manifest
-        cache.save(project.root, "articles", dataclasses.replace(parse_cache, files=None))
-        cache.save(project.root, "pages", render_cache.on_disk())
+        cache.save_articles(project.root, parse_cache)
+        cache.save_pages(project.root, render_cache)
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
 

@@ -12,18 +12,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import pickle
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .config import Config
-from .model import Article
+from .model import Article, Image, Label, Source
 from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
-_FORMAT = 2  # of the cache files; a change makes older caches start afresh
+_FORMAT = 3  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -88,10 +89,6 @@ class RenderCache:
             self.written = {}
             self.by_identity, self.articles, self.environment = {}, {}, None
 
-    def on_disk(self) -> RenderCache:
-        """What is worth keeping between builds: the fingerprint of each output path."""
-        return RenderCache(self.key, fingerprints=self.fingerprints, written=self.written)
-
     def page_fingerprints(self, pages: list, favicon: str | None,
                           fingerprints: Fingerprints) -> list[str]:
         """Each page's fingerprint; a page made of the very objects seen last time (an
@@ -111,21 +108,59 @@ class RenderCache:
         return found
 
 
-def load(project_root: Path, name: str, empty):
-    """A cache saved by an earlier build, or `empty` when there is none or it is unreadable."""
+def load_articles(project_root: Path, config: Config) -> ParseCache:
+    """The parsed articles an earlier build kept, or none when they cannot be trusted."""
+    data = _read(project_root, "articles")
+    key = settings_key(config)
+    if not isinstance(data, dict) or data.get("key") != key:
+        return ParseCache()
     try:
-        with open(project_root / CACHE_FOLDER / f"{name}.pickle", "rb") as stream:
-            loaded = pickle.load(stream)  # noqa: S301 - digest's own file, in the project
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
-            ValueError):
-        return empty
-    if not isinstance(loaded, type(empty)) or not all(
-            hasattr(loaded, f.name) for f in dataclasses.fields(empty)):
-        return empty  # another version's cache, or not a cache at all
-    return loaded
+        entries = {(path, digest): _article_from_json(item, config.zone)
+                   for path, digest, item in data["articles"]}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ParseCache()
+    return ParseCache(key, entries)
 
 
-def save(project_root: Path, name: str, value) -> None:
+def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
+    articles = []
+    for (path, digest), article in sorted(parse_cache.entries.items()):
+        try:
+            articles.append([path, digest, _article_to_json(article)])
+        except TypeError:
+            continue  # front matter that JSON cannot hold: parsed again next time
+    _write(project_root, "articles", {"key": parse_cache.key, "articles": articles})
+
+
+def load_pages(project_root: Path) -> RenderCache:
+    data = _read(project_root, "pages")
+    try:
+        fingerprints, written = data["fingerprints"], data["written"]
+        if not all(isinstance(v, str) for d in (fingerprints, written) for v in d.values()):
+            return RenderCache()
+        return RenderCache(str(data["key"]), fingerprints=dict(fingerprints),
+                           written=dict(written))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return RenderCache()
+
+
+def save_pages(project_root: Path, render_cache: RenderCache) -> None:
+    _write(project_root, "pages", {"key": render_cache.key,
+                                   "fingerprints": render_cache.fingerprints,
+                                   "written": render_cache.written})
+
+
+def _read(project_root: Path, name: str) -> object:
+    """A cache file's data; JSON, so that a cache shipped with a project cannot run code."""
+    try:
+        with open(project_root / CACHE_FOLDER / f"{name}.json", "rb") as stream:
+            data = json.load(stream)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == _FORMAT else None
+
+
+def _write(project_root: Path, name: str, data: dict) -> None:
     """Replace a cache file atomically; a cache that cannot be written is just not kept."""
     folder = project_root / CACHE_FOLDER
     try:
@@ -133,11 +168,61 @@ def save(project_root: Path, name: str, value) -> None:
         if not (folder / ".gitignore").exists():
             (folder / ".gitignore").write_text("*\n", encoding="utf-8")
         temporary = folder / f".{name}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / f"{name}.pickle")
+        with open(temporary, "w", encoding="utf-8") as stream:
+            json.dump({"format": _FORMAT, **data}, stream, ensure_ascii=False,
+                      separators=(",", ":"))
+        os.replace(temporary, folder / f"{name}.json")
     except OSError:
         pass
+
+
+def _when(moment: datetime | None) -> list | None:
+    """A datetime in the site's zone as its wall-clock time and fold, to rebuild exactly."""
+    return None if moment is None else [moment.replace(tzinfo=None).isoformat(), moment.fold]
+
+
+def _when_back(value: list | None, zone: ZoneInfo) -> datetime | None:
+    if value is None:
+        return None
+    wall, fold = value
+    return datetime.fromisoformat(wall).replace(tzinfo=zone, fold=int(fold))
+
+
+def _article_to_json(article: Article) -> dict:
+    if json.loads(json.dumps(article.extra)) != article.extra:  # TypeError if it cannot
+        raise TypeError("front matter that JSON does not give back the same")
+    return {
+        "path": article.path, "title": article.title, "date": _when(article.date),
+        "has_time": article.has_time, "updated": _when(article.updated),
+        "topic": list(dataclasses.astuple(article.topic)),
+        "tags": [list(dataclasses.astuple(tag)) for tag in article.tags],
+        "authors": list(article.authors), "summary": article.summary,
+        "source": list(dataclasses.astuple(article.source)) if article.source else None,
+        "image": list(dataclasses.astuple(article.image)) if article.image else None,
+        "slug": article.slug, "draft": article.draft, "body": article.body,
+        "url": article.url, "extra": article.extra,
+    }
+
+
+def _article_from_json(item: dict, zone: ZoneInfo) -> Article:
+    def text(value: object) -> str:
+        if not isinstance(value, str):
+            raise TypeError("not text")
+        return value
+
+    date = _when_back(item["date"], zone)
+    if date is None:
+        raise ValueError("no date")
+    return Article(
+        path=text(item["path"]), title=text(item["title"]), date=date,
+        has_time=bool(item["has_time"]), updated=_when_back(item["updated"], zone),
+        topic=Label(*map(text, item["topic"])),
+        tags=tuple(Label(*map(text, tag)) for tag in item["tags"]),
+        authors=tuple(map(text, item["authors"])), summary=text(item["summary"]),
+        source=Source(*map(text, item["source"])) if item["source"] else None,
+        image=Image(*map(text, item["image"])) if item["image"] else None,
+        slug=text(item["slug"]), draft=bool(item["draft"]), body=text(item["body"]),
+        url=text(item["url"]), extra=dict(item["extra"]))
 
 
 class Fingerprints:

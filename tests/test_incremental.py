@@ -86,7 +86,7 @@ def test_cached_parallel_builds_equal_clean_serial_builds(corpus: Path, tmp_path
         result = build(project, project.read_config(), Options(), NOW)
         assert result.report is not None
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
-    assert (root / ".digest-cache/articles.pickle").is_file()
+    assert (root / ".digest-cache/articles.json").is_file()
 
 
 def test_a_no_op_build_renders_nothing_and_writes_nothing(corpus: Path, tmp_path: Path) -> None:
@@ -121,23 +121,36 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     build(project, project.read_config(), Options(), NOW)
     first = SiteDir(root).snapshot()
     for name in ("articles", "pages"):
-        (root / f".digest-cache/{name}.pickle").write_bytes(b"not a pickle")
+        (root / f".digest-cache/{name}.json").write_bytes(b"{not json")
     build(project, project.read_config(), Options(), NOW)
     assert SiteDir(root).snapshot() == first
 
 
-def test_a_cache_from_another_version_is_ignored(corpus: Path, tmp_path: Path) -> None:
-    import pickle
-
-    from digest.cache import RenderCache
+def test_a_cache_from_another_version_or_with_wrong_types_is_ignored(
+        corpus: Path, tmp_path: Path) -> None:
+    import json
 
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
     first = SiteDir(root).snapshot()
-    old = RenderCache()
-    del old.__dict__["written"]  # as an older digest would have pickled it
-    (root / ".digest-cache/pages.pickle").write_bytes(pickle.dumps(old))
-    build(project, project.read_config(), Options(), NOW)
-    assert SiteDir(root).snapshot() == first
+    articles = root / ".digest-cache/articles.json"
+    data = json.loads(articles.read_text("utf-8"))
+    for change in ({"format": 1}, {"articles": [["x", "y", {"title": 5}]]},
+                   {"articles": [[path, digest, {**item, "title": ["not", "text"]}]
+                                 for path, digest, item in data["articles"]]}):
+        articles.write_text(json.dumps({**data, **change}), "utf-8")
+        (root / ".digest-cache/pages.json").write_text('{"format": 3, "key": 1}', "utf-8")
+        build(project, project.read_config(), Options(), NOW)
+        assert SiteDir(root).snapshot() == first
+
+
+def test_front_matter_json_cannot_hold_is_parsed_again_not_cached_wrong(
+        site: SiteDir) -> None:
+    site.write({"content/a.md": "---\ntitle: A\ndate: 2025-01-01\nweights: {1: one}\n---\nx\n",
+                "layouts/article.html": "{{ article.extra.weights }}"})
+    site.build()
+    first = site.read("2025/01/01/a/index.html")
+    site.build()
+    assert site.read("2025/01/01/a/index.html") == first == "{1: &#39;one&#39;}"
