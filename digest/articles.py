@@ -134,6 +134,11 @@ def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> A
         raise DigestError(problem(path, body_line, "the Markdown is nested too deeply (lists, "
                                                    "quotes or emphasis inside one another "
                                                    "hundreds of times)")) from None
+    except Exception as err:  # noqa: BLE001 - Python-Markdown or an extension failed on it
+        raise DigestError(problem(path, body_line, f"the Markdown could not be converted "
+                                                   f"({type(err).__name__}: {err}); simplify "
+                                                   "unusual markup, such as {attribute} "
+                                                   "lists")) from None
     extra = {key: item.value for key, item in fields.items() if key not in KNOWN_KEYS}
     return Article(
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,

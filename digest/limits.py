@@ -2,6 +2,13 @@
 
 Each limit is far above what a news article needs. Going over one is a problem at the
 line that causes it, like any other.
+
+Python-Markdown is slow on a few shapes of text, each quadratic in its size: searches for
+the end of every '[', '](' and '<tag' that read on to the end of the paragraph; inline
+markup in one very long paragraph (each match copies the rest of it); and text nested
+deep in lists or quotes (each level reads all of it again). `markdown_problem` estimates
+the seconds each would take, from measurements, and refuses an article that would take
+more than MARKDOWN_SECONDS.
 """
 
 from __future__ import annotations
@@ -10,16 +17,11 @@ import re
 
 from .errors import Problem, problem
 
-MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # a long article is ~100 kB; this is fifty of them
+# A long article is ~100 kB; this is twenty of them. Python-Markdown reads 2 MB of plain
+# paragraphs in ~2 s, and its slowest valid shape (a table with markup in every cell) in ~12.
+MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 MAX_SLUG_BYTES = 200  # a slug is a folder name, and file systems stop at 255 bytes
-# Python-Markdown looks for the end of every '[', '](' and '<tag' by reading on until it
-# finds it: a few thousand of them left open make one paragraph take minutes. This bounds
-# what those searches may read in one article: characters read after a '[' (the slowest
-# search, ~0.15 us a character), about three seconds of it.
-MARKDOWN_WORK = 20_000_000
-
-_TAG_START = re.compile(r"<[A-Za-z]")
-_SHORT = 64  # stretches shorter than this are read quickly, however many openers they hold
+MARKDOWN_SECONDS = 3.0  # what the slow shapes of text above may cost one article, at most
 
 
 def size_problem(size: int, path: str) -> Problem | None:
@@ -39,67 +41,133 @@ def slug_problem(slug: str) -> str | None:
 
 
 def markdown_problem(body: str, path: str, first_line: int) -> Problem | None:
-    """A problem at the paragraph that makes `body` too slow to convert, or None."""
+    """A problem at the place that makes `body` too slow to convert, or None."""
     total, worst = 0.0, (0.0, 0, "", "")
-    for opener, closer, weight, searches in _SEARCHES:
-        openers = len(_TAG_START.findall(body)) if opener == "<" else body.count(opener)
-        if openers * len(body) * weight <= MARKDOWN_WORK / 4:
-            continue  # even if every search read to the end, it would be quick
-        read, where = searches(body)
-        total += read * weight
-        worst = max(worst, (read * weight, where, opener, closer))
-    if total <= MARKDOWN_WORK:
+    for estimate in (_brackets, _link_targets, _tags, _long_paragraphs, _nesting):
+        seconds, where, what, advice = estimate(body)
+        total += seconds
+        worst = max(worst, (seconds, where, what, advice))
+    if total <= MARKDOWN_SECONDS:
         return None
-    _, where, opener, closer = worst
+    _, where, what, advice = worst
     return problem(path, first_line + body.count("\n", 0, where),
-                   f"too many '{opener}' not closed by a '{closer}' (or nested): Markdown "
-                   "would take too long to read this paragraph; close them, or write "
-                   f"'\\{opener[-1]}' for a literal '{opener[-1]}'")
+                   f"{what}: Markdown would take too long to read this; {advice}")
 
 
-def _nested(tokens: re.Pattern, opener: str):
-    """Characters read by the searches for the closer of each opener, which count nesting
-    and stop at the paragraph's end: the sum, over the text, of how many are open.
-
-    Returns that sum and where the paragraph that costs the most starts.
-    """
-    def searches(body: str) -> tuple[int, int]:
-        total = depth = last = paragraph = start = 0
-        worst = (0, 0)
-        for match in tokens.finditer(body):
-            token, position = match.group(), match.start()
-            paragraph += depth * (position - last)
-            last = position
-            if token == opener or (token == "(" and depth):
-                depth += 1
-            elif token in ")]":
-                depth = max(0, depth - 1)
-            elif token[0] == "\n":  # a blank line ends the paragraph, and every search
-                worst = max(worst, (paragraph, start))
-                total, paragraph, depth, start = total + paragraph, 0, 0, match.end()
-        paragraph += depth * (len(body) - last)
-        worst = max(worst, (paragraph, start))
-        return total + paragraph, worst[1]
-
-    return searches
+_QUICK = MARKDOWN_SECONDS / 8  # an estimate whose upper bound is below this is skipped
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+_TAG_START = re.compile(r"<[A-Za-z]")
 
 
-def _tags(body: str) -> tuple[int, int]:
-    """Characters read by the searches for the end of each '<tag': to the next '>'."""
+def _unclosed(opener: str, closer: str) -> tuple[str, str]:
+    return (f"too many '{opener}' not closed by a '{closer}' (or nested)",
+            f"close them, or write '\\{opener[-1]}' for a literal '{opener[-1]}'")
+
+
+def _open_searches(body: str, tokens: re.Pattern, opener: str) -> tuple[int, int]:
+    """Characters read by searches that count nesting and stop at the paragraph's end (the
+    sum, over the text, of how many openers are open), and where the costliest paragraph
+    starts."""
+    total = depth = last = paragraph = start = 0
+    worst = (0, 0)
+    for match in tokens.finditer(body):
+        token, position = match.group(), match.start()
+        paragraph += depth * (position - last)
+        last = position
+        if token == opener or (token == "(" and depth):
+            depth += 1
+        elif token in ")]":
+            depth = max(0, depth - 1)
+        else:  # a blank line ends the paragraph, and every search
+            worst = max(worst, (paragraph, start))
+            total, paragraph, depth, start = total + paragraph, 0, 0, match.end()
+    paragraph += depth * (len(body) - last)
+    worst = max(worst, (paragraph, start))
+    return total + paragraph, worst[1]
+
+
+_BRACKET_TOKENS = re.compile(r"\[|\]|\n[ \t]*\n")
+_TARGET_TOKENS = re.compile(r"\]\(|\(|\)|\n[ \t]*\n")
+
+
+def _brackets(body: str) -> tuple[float, int, str]:
+    """Link text: every '[' is searched to its ']' by four kinds of link (~0.15 us/char)."""
+    per_character = 1.5e-7
+    if body.count("[") * len(body) * per_character <= _QUICK:
+        return 0.0, 0, "", ""
+    read, where = _open_searches(body, _BRACKET_TOKENS, "[")
+    return (read * per_character, where, *_unclosed("[", "]"))
+
+
+def _link_targets(body: str) -> tuple[float, int, str]:
+    """Link targets: after '](' the search for ')' counts nested parentheses (~0.08 us)."""
+    per_character = 8e-8
+    if body.count("](") * len(body) * per_character <= _QUICK:
+        return 0.0, 0, "", ""
+    read, where = _open_searches(body, _TARGET_TOKENS, "](")
+    return (read * per_character, where, *_unclosed("](", ")"))
+
+
+_TO_ANGLE = re.compile(r"(?:^|(?<=>))[^>]{64,}")  # runs without '>', each found once
+
+
+def _tags(body: str) -> tuple[float, int, str]:
+    """HTML: every '<tag' is read to the next '>', in the whole article (~0.015 us)."""
+    per_character = 1.5e-8
+    if len(_TAG_START.findall(body)) * len(body) * per_character <= _QUICK:
+        return 0.0, 0, "", ""
     total, worst = 0, (0, 0)
     for match in _TO_ANGLE.finditer(body):
-        cost = len(_TAG_START.findall(match.group())) * len(match.group())
-        total += cost
-        worst = max(worst, (cost, match.start()))
-    return total, worst[1]
+        read = len(_TAG_START.findall(match.group())) * len(match.group())
+        total += read
+        worst = max(worst, (read, match.start()))
+    return (total * per_character, worst[1], *_unclosed("<", ">"))
 
 
-_TO_ANGLE = re.compile(r"(?:^|(?<=>))[^>]{%d,}" % _SHORT)  # runs without '>', read once
-_SEARCHES = (  # opener, closer, cost of a character read relative to '[', searches
-    ("[", "]", 1.0, _nested(re.compile(r"\[|\]|\n[ \t]*\n"), "[")),  # link text
-    ("](", ")", 0.5, _nested(re.compile(r"\]\(|\(|\)|\n[ \t]*\n"), "](")),  # link target
-    ("<", ">", 0.1, _tags),  # HTML tags, searched for in the whole article
-)
+_MARKUP = "*_`[<&\\"
+# what ends the text that inline markup is matched in: a blank line, a list item, a table
+# row, a heading or a quote
+_INLINE_END = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ \t]*[|#>])")
+
+
+def _long_paragraphs(body: str) -> tuple[float, int, str]:
+    """Inline markup: each match copies the rest of its paragraph (~0.2 ns per character
+    copied), so a paragraph of megabytes with markup on every line is quadratic."""
+    per_character = 2e-10
+    marks = sum(body.count(mark) for mark in _MARKUP)
+    if marks * len(body) * per_character <= _QUICK:
+        return 0.0, 0, "", ""
+    total, worst, start = 0, (0, 0, 0, 0), 0
+    for chunk in _INLINE_END.split(body):
+        if len(chunk) > 4096:  # shorter ones cost at most 4096 copies per character in all
+            count = sum(chunk.count(mark) for mark in _MARKUP)
+            total += count * len(chunk)
+            worst = max(worst, (count * len(chunk), start, len(chunk), count))
+        start += len(chunk) + 1
+    _, where, size, count = worst
+    return (total * per_character, where, f"a paragraph of {size // 1024} kB with {count} "
+            "marks of inline markup in it", "put blank lines between its paragraphs")
+
+
+_INDENTED = re.compile(r"^[ \t>]{8,}.*$", re.M)  # lines two or more levels deep
+
+
+def _nesting(body: str) -> tuple[float, int, str, str]:
+    """Lists and quotes: each level of nesting reads its text again: ~0.07 us a character
+    and a level of list, ~0.01 us of quote. Megabytes a hundred levels deep take minutes."""
+    per_list_level, per_quote_level = 7e-8, 1e-8
+    total, worst = 0.0, (0, 0)
+    for match in _INDENTED.finditer(body):
+        line = match.group()
+        prefix = line[:len(line) - len(line.lstrip(" \t>"))]
+        quotes = prefix.count(">")
+        lists = len(prefix.replace(">", "").expandtabs(4)) // 4
+        total += (lists * per_list_level + quotes * per_quote_level) * len(line)
+        worst = max(worst, (lists + quotes, -match.start()))  # the first line of the deepest
+    if total <= _QUICK:
+        return 0.0, 0, "", ""
+    return (total, -worst[1], f"text nested {worst[0]} levels deep in lists, quotes or "
+            "indented code", "nest it less")
 
 
 def _megabytes(size: int) -> str:
