@@ -213,8 +213,8 @@ def _update_site(files: dict[str, Content], output: Path, manifest: dict[str, st
             continue
         digest, _ = _hash(content)
         new_manifest[rel] = digest
-        if manifest.get(rel) == digest and (output / rel).is_file():
-            continue
+        if isinstance(content, Kept) or manifest.get(rel) == digest and (output / rel).is_file():
+            continue  # a Kept file is the one already in place
         todo.append(rel)
     gone = sorted(manifest.keys() - files.keys())
     if todo or gone:
@@ -246,6 +246,8 @@ def _writing(output: Path):
 
 def _hash(content: Content) -> tuple[str, int]:
     """sha256 and size of bytes or of a file, read a piece at a time."""
+    if isinstance(content, Kept):
+        return content.digest, content.size
     if isinstance(content, bytes):
         return hashlib.sha256(content).hexdigest(), len(content)
     with open(content, "rb") as stream:
