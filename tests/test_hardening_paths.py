@@ -183,3 +183,18 @@ def test_a_cache_file_shipped_with_a_project_cannot_run_code(site: SiteDir,
                 pickle.dumps(_MakesFolder(marker)))
     site.build()
     assert not marker.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="config.py: site.yaml's output: may name any folder, "
+                                       "even one outside the project")
+@pytest.mark.parametrize("absolute", [False, True])
+def test_a_site_yaml_cannot_send_the_output_outside_the_project(site: SiteDir, tmp_path: Path,
+                                                                absolute: bool) -> None:
+    """A cloned project could name a folder that something runs the files of (an
+    autostart folder) and ship static/evil.desktop; --output on the command line, the
+    user's own choice, may still name any folder."""
+    target = tmp_path / "autostart"
+    output = str(target) if absolute else "../autostart"
+    site.write({**GOOD, "site.yaml": f"output: {output}\n", "static/evil.desktop": "[x]\n"})
+    run = site.digest("build")
+    assert run.exit_code == 1 and not target.exists()
