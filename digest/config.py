@@ -6,7 +6,7 @@ import dataclasses
 import re
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -102,7 +102,14 @@ def parse_config(text: str, path: str) -> Config:
     if "topics" in fields:
         values["topics"] = _check_topics(fields["topics"], path, problems)
     config = Config(**_with_trailing_slash(values))
-    problems.extend(validate(config, path, {k: f.line for k, f in fields.items()}))
+    lines = {k: f.line for k, f in fields.items()}
+    problems.extend(validate(config, path, lines))
+    output = PurePosixPath(config.output.replace("\\", "/"))
+    if output.is_absolute() or ".." in output.parts or re.match(r"^[A-Za-z]:", config.output):
+        # a cloned project must not write elsewhere; --output, the user's own word, may
+        problems.append(problem(path, lines.get("output", 0), f"output: '{config.output}' "
+                                "is outside the project; name a folder inside it, or use "
+                                "--output"))
     if problems:
         raise DigestError(problems)
     return config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -198,3 +199,15 @@ def test_a_file_added_to_the_output_is_never_deleted(site: SiteDir) -> None:
     assert run.exit_code == 1
     assert "files not written by digest are in the output folder: mine.txt" in run.errors
     assert (site.out / "mine.txt").read_text() == "keep me"
+
+
+def test_site_yaml_output_outside_the_project_is_refused_but_the_flag_may(
+        site: SiteDir, tmp_path: Path) -> None:
+    site.write({**GOOD, "site.yaml": "output: ../elsewhere\n"})
+    run = site.digest("build")
+    assert run.exit_code == 1
+    assert ("site.yaml:1: output: '../elsewhere' is outside the project; name a folder "
+            "inside it, or use --output") in run.errors
+    site.write({"site.yaml": "title: x\n"})
+    assert site.digest("build", "--output", str(tmp_path / "chosen")).exit_code == 0
+    assert (tmp_path / "chosen/index.html").is_file()

@@ -185,8 +185,6 @@ def test_a_cache_file_shipped_with_a_project_cannot_run_code(site: SiteDir,
     assert not marker.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="config.py: site.yaml's output: may name any folder, "
-                                       "even one outside the project")
 @pytest.mark.parametrize("absolute", [False, True])
 def test_a_site_yaml_cannot_send_the_output_outside_the_project(site: SiteDir, tmp_path: Path,
                                                                 absolute: bool) -> None:
