@@ -67,7 +67,7 @@ RELOAD_SCRIPT = """<script>
 class DevServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False  # a port in use must be seen as busy
-    request_queue_size = 128  # a burst of connections waits in the kernel, not refused
+    request_queue_size = 1024  # a burst of connections waits in the kernel, not dropped
 
     def __init__(self, address: tuple[str, int], session: Session):
         self.session = session
