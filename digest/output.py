@@ -104,19 +104,22 @@ def _refuse_foreign(output: Path, shown: str) -> None:
 def foreign_files(output: Path) -> list[str] | None:
     """What the folder holds that its manifest does not list (symbolic links included),
     or None when it holds files but no manifest."""
-    present = set()
-    for current, folders, names in os.walk(output):
-        base = Path(current).relative_to(output)
-        # a link to a folder is listed with the folders, and os.walk does not enter it
-        names = names + [name for name in folders if os.path.islink(os.path.join(current,
-                                                                                 name))]
-        present.update((base / name).as_posix() for name in names)
+    present = []
+    pending = [("", str(output))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):  # a link to a folder is an entry
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    present.append(prefix + entry.name)
     if not present:
         return []
     manifest = read_manifest(output)
     if manifest is None:
         return None
-    return sorted(name for name in present - set(manifest) - {MANIFEST}
+    return sorted(name for name in set(present) - set(manifest) - {MANIFEST}
                   if not _is_temporary(name))
 
 
