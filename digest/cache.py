@@ -165,6 +165,8 @@ def _write(project_root: Path, name: str, data: dict) -> None:
     folder = project_root / CACHE_FOLDER
     try:
         folder.mkdir(exist_ok=True)
+        for leftover in folder.glob(f".{name}.*.tmp"):  # from a build that was killed
+            leftover.unlink(missing_ok=True)
         if not (folder / ".gitignore").exists():
             (folder / ".gitignore").write_text("*\n", encoding="utf-8")
         temporary = folder / f".{name}.{os.getpid()}.tmp"

@@ -20,7 +20,7 @@ from watchdog.observers import Observer
 from .build import Options, assemble, build_time
 from .cache import ParseCache, RenderCache
 from .config import Config, override
-from .errors import DigestError, Problem
+from .errors import DigestError, Problem, printable
 from .output import Content, check_output_folder, update_site, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
 from .site import Site
@@ -184,7 +184,7 @@ class Watcher(FileSystemEventHandler):
                     return
                 changed.add(more)
             self.rebuilds += 1
-            names = sorted(changed)
+            names = sorted(printable(name) for name in changed)  # no escapes to the terminal
             trigger = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
             self.log(self.session.rebuild(f"{trigger} changed"))
 

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 PARSE_MIN = 200  # fewer articles than this are parsed in the main process
@@ -53,6 +54,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
             for part in pool.map(_run_chunk, range(len(chunks)), chunks):
                 results.extend(part)
             return results
+    except (BrokenProcessPool, OSError):
+        return None  # a worker died (out of memory, killed) or none could start: do it here
     finally:
         _SHARED = None
 

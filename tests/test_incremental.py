@@ -154,3 +154,30 @@ def test_front_matter_json_cannot_hold_is_parsed_again_not_cached_wrong(
     first = site.read("2025/01/01/a/index.html")
     site.build()
     assert site.read("2025/01/01/a/index.html") == first == "{1: &#39;one&#39;}"
+
+
+def test_a_worker_that_dies_leaves_the_work_to_the_main_process(site: SiteDir,
+                                                                monkeypatch) -> None:
+    import os
+
+    from digest import workers
+
+    def dies(_shared, _chunk):
+        os._exit(3)  # as a worker killed for lack of memory would
+
+    assert workers.run_in_parallel(dies, None, list(range(50)), 1) is None
+    site.write({f"content/a{i}.md": f"---\ntitle: A {i}\ndate: 2025-01-01\n---\nx\n"
+                for i in range(12)})
+    site.build()
+    assert (site.out / "2025/01/01/a11/index.html").is_file()
+
+
+def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    (root / ".digest-cache/.articles.99999.tmp").write_text("half")
+    build(project, project.read_config(), Options(), NOW)
+    assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
+        ".gitignore", "articles.json", "pages.json"]
