@@ -79,6 +79,23 @@ def _invoke(root: Path, args: tuple[str, ...]) -> Run:
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+def assert_refused_and_untouched(site: SiteDir, good: dict[str, str],
+                                 files: dict[str, str | bytes], message: str) -> None:
+    """A good site is built; adding `files` makes the next build fail quickly with
+    `message` on a line of its own, exit status 1, no traceback, and the output as it was."""
+    site.write(good)
+    site.build()
+    before = site.snapshot()
+    site.write(files)
+    started = time.monotonic()
+    run = site.digest("build")
+    assert time.monotonic() - started < 20
+    assert run.exit_code == 1
+    assert message in run.errors.splitlines(), run.errors
+    assert "Traceback" not in run.errors + run.output
+    assert site.snapshot() == before
+
+
 def article(title: str = "A title", date: str = "2025-06-01T10:00:00Z", body: str = "Body text.",
             **fields: str) -> str:
     """An article's text, front matter from keyword arguments written as they are."""
