@@ -146,7 +146,11 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache
     """
     parse_cache.reset_unless(cache.settings_key(config))
     sources, problems = project.read_articles(parse_cache.files)
-    hashes = {path: cache.content_hash(data) for path, data in sources}
+    if parse_cache.files is None:  # a one-off build: nothing to remember the bytes for
+        hashes = {path: cache.content_hash(data) for path, data in sources}
+    else:
+        hashes = {path: parse_cache.hash_of(path, data) for path, data in sources}
+        parse_cache.hashes = {path: parse_cache.hashes[path] for path in hashes}
     kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
             for path, _ in sources}
     todo = [(path, data) for path, data in sources if kept[(path, hashes[path])] is None]

@@ -10,6 +10,7 @@ them in `.digest-cache/`, which is safe to delete at any time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import json
@@ -40,15 +41,20 @@ def template_hashes(project: Project) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def settings_key(config: Config, templates: tuple[tuple[str, str], ...] = ()) -> str:
-    """What every cached result depends on besides its own input."""
+@functools.cache
+def _versions() -> tuple[str, ...]:
+    """The versions whose change can change digest's output; looked up once per process."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        versions = (version("digest"), version("Markdown"), version("nh3"), version("Jinja2"))
+        return (version("digest"), version("Markdown"), version("nh3"), version("Jinja2"))
     except PackageNotFoundError:
-        versions = ("unknown",)
-    return content_hash(repr((_FORMAT, versions, config, templates)).encode())
+        return ("unknown",)
+
+
+def settings_key(config: Config, templates: tuple[tuple[str, str], ...] = ()) -> str:
+    """What every cached result depends on besides its own input."""
+    return content_hash(repr((_FORMAT, _versions(), config, templates)).encode())
 
 
 @dataclass
@@ -59,6 +65,14 @@ class ParseCache:
     entries: dict[tuple[str, str], Article] = field(default_factory=dict)
     # The dev server's last read of each file, by path: (inode, size, mtime), bytes.
     files: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
+    # The content hash of each file's bytes, by path, so unchanged files are not hashed again.
+    hashes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+    def hash_of(self, path: str, data: bytes) -> str:
+        known = self.hashes.get(path)
+        if known is None or known[0] is not data:
+            known = self.hashes[path] = (data, content_hash(data))
+        return known[1]
 
     def reset_unless(self, key: str) -> None:
         if self.key != key:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
@@ -162,7 +161,3 @@ def plain_text(fragment: str, limit: int = 300) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return text
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
