@@ -215,16 +215,26 @@ def run(session: Session, host: str, port: int, log, open_browser: bool = False)
     base = session.config.base_path if session.config else "/"
     url = f"http://{shown_host}:{server.server_address[1]}{base}"
     watcher = Watcher(session, log)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:  # from here on, Ctrl-C or SIGTERM at any moment stops everything cleanly
+    stopping = threading.Event()
+
+    def stop(*_) -> None:
+        """Ctrl-C or SIGTERM: ask the serving loop to end, from a thread of its own.
+
+        Raising from the handler instead would land at any line of the main thread, even
+        inside the request bookkeeping, where it can be lost."""
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, name="digest-stop", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
         watcher.start()
         log(f"Serving {url} (Ctrl-C to stop); watching content/, layouts/, static/ and "
             f"{session.project.shown(session.project.config_file)}")
         if open_browser:
             webbrowser.open(url)
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -233,7 +243,3 @@ def run(session: Session, host: str, port: int, log, open_browser: bool = False)
         session.wake_all()
         server.server_close()
         log("Stopped.")
-
-
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt

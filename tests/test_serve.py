@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
+import threading
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import SiteDir, article
+from conftest import SiteDir, article, start
 
 SITE = {
     "site.yaml": "title: Served\nbase_url: https://example.org/news/\n",
@@ -202,3 +205,42 @@ def test_a_failed_first_build_still_serves_and_recovers(site: SiteDir, serve) ->
     server.wait_for("files written")
     assert b"Now fine" in urllib.request.urlopen(
         f"http://127.0.0.1:{server.port}/2025/06/01/bad/").read()
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly_on_a_signal_even_while_answering(site: SiteDir,
+                                                        signal_number: int) -> None:
+    """Ctrl-C or SIGTERM that lands while requests are being taken in still stops it."""
+    site.write(SITE)
+    for _ in range(4):
+        server = start(site)
+        line = server.wait_for("Serving http://")
+        port = int(line.split(":")[2].split("/")[0])
+        done = threading.Event()
+
+        def hammer() -> None:
+            while not done.is_set():
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                        sock.sendall(b"GET /news/ HTTP/1.0\r\n\r\n")
+                        sock.recv(65536)
+                except OSError:
+                    pass
+
+        clients = [threading.Thread(target=hammer) for _ in range(6)]
+        for client in clients:
+            client.start()
+        time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/news/", timeout=10) as answer:
+            answer.read()  # the signal comes as the answer ends, while its thread winds down
+        server.process.send_signal(signal_number)
+        try:
+            assert server.process.wait(timeout=10) == 0
+        finally:
+            done.set()
+            for client in clients:
+                client.join()
+            server.process.kill()
+        server.wait_for("Stopped.")
+        server.reader.join(timeout=5)
+        server.process.stdout.close()
