@@ -193,13 +193,22 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     fingerprints.forget_articles_except(site.articles)
     files: dict[str, Content] = {}
     done: dict[str, bytes] = {}
+
+    last_prints = render_cache.fingerprints
+
+    def previous_file(name: str, print_: str) -> Kept | None:
+        """The last build's file, if it was made from the same fingerprint and is intact."""
+        if (last_prints.get(name) == print_
+                and render_cache.written.get(name) == previous.manifest.get(name)):
+            return previous.kept(name)
+        return None
+
     todo: list[tuple[int, str]] = []
     prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
     for index, (page, print_) in enumerate(zip(pages, prints)):
         html = render_cache.pages.get(print_)
-        if (html is None and previous and render_cache.fingerprints.get(page.output) == print_
-                and render_cache.written.get(page.output) == previous.manifest.get(page.output)):
-            html = previous.kept(page.output)
+        if html is None and previous:
+            html = previous_file(page.output, print_)
         if html is None:
             todo.append((index, print_))
         else:
@@ -222,10 +231,19 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         raise DigestError(problems)
     render_cache.pages = done
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
-    written_feeds: dict[str, bytes] = {}
-    files.update(feeds.feed_files(config, site, pages, now, render_cache.feeds, written_feeds,
-                                  fingerprints.of))
-    render_cache.feeds = written_feeds
+
+    def reuse_feed(name: str, key: str) -> Content | None:
+        data = render_cache.feeds.get(f"{key} {name}")
+        if data is None and previous:
+            data = previous_file(name, key)
+        return data
+
+    feed_keys: dict[str, str] = {}
+    made = feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed, feed_keys)
+    render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
+                          if name in feed_keys and isinstance(data, bytes)}
+    render_cache.fingerprints.update(feed_keys)
+    files.update(made)
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
     files[".nojekyll"] = b""
     if config.cname:

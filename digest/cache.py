@@ -25,7 +25,7 @@ from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
-_FORMAT = 3  # of the cache files; a change makes older caches start afresh
+_FORMAT = 4  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -67,6 +67,8 @@ class ParseCache:
     files: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
     # The content hash of each file's bytes, by path, so unchanged files are not hashed again.
     hashes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # The JSON line of each entry as read from .digest-cache/, None when not read from there.
+    saved: dict[tuple[str, str], bytes] | None = None
 
     def hash_of(self, path: str, data: bytes) -> str:
         known = self.hashes.get(path)
@@ -76,7 +78,7 @@ class ParseCache:
 
     def reset_unless(self, key: str) -> None:
         if self.key != key:
-            self.key, self.entries = key, {}
+            self.key, self.entries, self.saved = key, {}, None
 
 
 @dataclass
@@ -123,27 +125,45 @@ class RenderCache:
 
 
 def load_articles(project_root: Path, config: Config) -> ParseCache:
-    """The parsed articles an earlier build kept, or none when they cannot be trusted."""
-    data = _read(project_root, "articles")
+    """The parsed articles an earlier build kept, or none when they cannot be trusted.
+
+    The file is JSON lines: a header, then one article per line, whose text is kept so that
+    saving the cache again costs nothing for the articles that did not change.
+    """
     key = settings_key(config)
-    if not isinstance(data, dict) or data.get("key") != key:
-        return ParseCache()
     try:
-        entries = {(path, digest): _article_from_json(item, config.zone)
-                   for path, digest, item in data["articles"]}
-    except (KeyError, TypeError, ValueError, AttributeError):
+        with open(project_root / CACHE_FOLDER / "articles.jsonl", "rb") as stream:
+            lines = stream.read().splitlines()
+        header = json.loads(lines[0]) if lines else None
+        if header != {"format": _FORMAT, "key": key}:
+            return ParseCache()
+        entries, saved = {}, {}
+        for line in lines[1:]:
+            path, digest, item = json.loads(line)
+            entries[(path, digest)] = _article_from_json(item, config.zone)
+            saved[(path, digest)] = line
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
         return ParseCache()
-    return ParseCache(key, entries)
+    return ParseCache(key, entries, saved=saved)
 
 
 def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
-    articles = []
-    for (path, digest), article in sorted(parse_cache.entries.items()):
-        try:
-            articles.append([path, digest, _article_to_json(article)])
-        except TypeError:
-            continue  # front matter that JSON cannot hold: parsed again next time
-    _write(project_root, "articles", {"key": parse_cache.key, "articles": articles})
+    """Write the cache, unless it holds exactly what was read from it."""
+    if parse_cache.saved is not None and parse_cache.saved.keys() == parse_cache.entries.keys():
+        return
+    saved = parse_cache.saved or {}
+    lines = [json.dumps({"format": _FORMAT, "key": parse_cache.key}).encode()]
+    for key in sorted(parse_cache.entries):
+        line = saved.get(key)
+        if line is None:
+            try:
+                item = _article_to_json(parse_cache.entries[key])
+            except TypeError:
+                continue  # front matter that JSON cannot hold: parsed again next time
+            line = json.dumps([*key, item], ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+        lines.append(line)
+    _write_bytes(project_root, "articles.jsonl", b"\n".join(lines) + b"\n")
 
 
 def load_pages(project_root: Path) -> RenderCache:
@@ -175,6 +195,12 @@ def _read(project_root: Path, name: str) -> object:
 
 
 def _write(project_root: Path, name: str, data: dict) -> None:
+    _write_bytes(project_root, f"{name}.json",
+                 json.dumps({"format": _FORMAT, **data}, ensure_ascii=False,
+                            separators=(",", ":")).encode("utf-8"))
+
+
+def _write_bytes(project_root: Path, name: str, data: bytes) -> None:
     """Replace a cache file atomically; a cache that cannot be written is just not kept."""
     folder = project_root / CACHE_FOLDER
     try:
@@ -184,10 +210,8 @@ def _write(project_root: Path, name: str, data: dict) -> None:
         if not (folder / ".gitignore").exists():
             (folder / ".gitignore").write_text("*\n", encoding="utf-8")
         temporary = folder / f".{name}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as stream:
-            json.dump({"format": _FORMAT, **data}, stream, ensure_ascii=False,
-                      separators=(",", ":"))
-        os.replace(temporary, folder / f"{name}.json")
+        temporary.write_bytes(data)
+        os.replace(temporary, folder / name)
     except OSError:
         pass
 
@@ -207,14 +231,15 @@ def _when_back(value: list | None, zone: ZoneInfo) -> datetime | None:
 def _article_to_json(article: Article) -> dict:
     if json.loads(json.dumps(article.extra)) != article.extra:  # TypeError if it cannot
         raise TypeError("front matter that JSON does not give back the same")
+    source, image, topic = article.source, article.image, article.topic
     return {
         "path": article.path, "title": article.title, "date": _when(article.date),
         "has_time": article.has_time, "updated": _when(article.updated),
-        "topic": list(dataclasses.astuple(article.topic)),
-        "tags": [list(dataclasses.astuple(tag)) for tag in article.tags],
+        "topic": [topic.name, topic.slug, topic.url],
+        "tags": [[tag.name, tag.slug, tag.url] for tag in article.tags],
         "authors": list(article.authors), "summary": article.summary,
-        "source": list(dataclasses.astuple(article.source)) if article.source else None,
-        "image": list(dataclasses.astuple(article.image)) if article.image else None,
+        "source": [source.name, source.url] if source else None,
+        "image": [image.src, image.alt] if image else None,
         "slug": article.slug, "draft": article.draft, "body": article.body,
         "url": article.url, "extra": article.extra,
     }

@@ -86,7 +86,7 @@ def test_cached_parallel_builds_equal_clean_serial_builds(corpus: Path, tmp_path
         result = build(project, project.read_config(), Options(), NOW)
         assert result.report is not None
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
-    assert (root / ".digest-cache/articles.json").is_file()
+    assert (root / ".digest-cache/articles.jsonl").is_file()
 
 
 def test_a_no_op_build_renders_nothing_and_writes_nothing(corpus: Path, tmp_path: Path) -> None:
@@ -120,8 +120,8 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
     first = SiteDir(root).snapshot()
-    for name in ("articles", "pages"):
-        (root / f".digest-cache/{name}.json").write_bytes(b"{not json")
+    for name in ("articles.jsonl", "pages.json"):
+        (root / f".digest-cache/{name}").write_bytes(b"{not json\n[1, 2]\n")
     build(project, project.read_config(), Options(), NOW)
     assert SiteDir(root).snapshot() == first
 
@@ -135,12 +135,18 @@ def test_a_cache_from_another_version_or_with_wrong_types_is_ignored(
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
     first = SiteDir(root).snapshot()
-    articles = root / ".digest-cache/articles.json"
-    data = json.loads(articles.read_text("utf-8"))
-    for change in ({"format": 1}, {"articles": [["x", "y", {"title": 5}]]},
-                   {"articles": [[path, digest, {**item, "title": ["not", "text"]}]
-                                 for path, digest, item in data["articles"]]}):
-        articles.write_text(json.dumps({**data, **change}), "utf-8")
+    articles = root / ".digest-cache/articles.jsonl"
+    header, *lines = [json.loads(line) for line in articles.read_bytes().splitlines()]
+
+    def lines_of(header: object, entries: list) -> str:
+        return "".join(json.dumps(value) + "\n" for value in (header, *entries))
+
+    for text in (lines_of({**header, "format": 1}, lines),
+                 lines_of(header, [["x", "y", {"title": 5}]]),
+                 lines_of(header, [[path, digest, {**item, "title": ["not", "text"]}]
+                                   for path, digest, item in lines]),
+                 lines_of(header, lines)[:-200], "", "\n\n"):
+        articles.write_text(text, "utf-8")
         (root / ".digest-cache/pages.json").write_text('{"format": 3, "key": 1}', "utf-8")
         build(project, project.read_config(), Options(), NOW)
         assert SiteDir(root).snapshot() == first
@@ -177,7 +183,9 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
     shutil.copytree(corpus, root)
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
-    (root / ".digest-cache/.articles.99999.tmp").write_text("half")
+    (root / ".digest-cache/.articles.jsonl.99999.tmp").write_text("half")
+    (root / ".digest-cache/.pages.json.99999.tmp").write_text("half")
+    edit_title(sorted((root / "content").rglob("*.md"))[0], "Saved again")
     build(project, project.read_config(), Options(), NOW)
     assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
-        ".gitignore", "articles.json", "pages.json"]
+        ".gitignore", "articles.jsonl", "pages.json"]

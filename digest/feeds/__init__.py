@@ -24,14 +24,15 @@ _WRITERS = {"RSS": rss_feed, "Atom": atom_feed, "JSON Feed": json_feed}
 
 
 def feed_files(config: Config, site: Site, pages: list[Page], now: datetime | None = None,
-               known: dict[str, bytes] | None = None, written: dict[str, bytes] | None = None,
-               fingerprint: Callable[..., str] | None = None) -> dict[str, bytes]:
+               fingerprint: Callable[..., str] | None = None,
+               reuse: Callable[[str, str], object] | None = None,
+               keys: dict[str, str] | None = None) -> dict[str, object]:
     """Every feed in every format, the sitemaps and robots.txt, by path in the output.
 
     `now` is the build time, which decides what the news sitemap holds; without it,
-    the time of the newest article. With `fingerprint`, a feed whose inputs have a
-    fingerprint in `known` is taken from there instead of being made again, and every
-    feed of this build goes into `written`, by the same key.
+    the time of the newest article. With `fingerprint`, each feed file's fingerprint goes
+    into `keys` (by path), and `reuse(path, fingerprint)` may give what to write instead of
+    making the feed again (the bytes or the file from the last build).
     """
     items: dict[str, FeedItem] = {}  # by URL: an article is in several feeds
 
@@ -48,21 +49,21 @@ def feed_files(config: Config, site: Site, pages: list[Page], now: datetime | No
     for tag in site.tags:
         sources.append((tag_feeds(config, tag), tag.url,
                         f"Articles tagged “{tag.name}” in {config.title}", tag.articles))
-    files: dict[str, bytes] = {}
+    files: dict[str, object] = {}
     for links, home, description, articles in sources:
         newest = articles[:config.feed_items]
         key = fingerprint("feed", links, home, description, newest) if fingerprint else ""
         feed = None
         for link in links:
             name = link.url.removeprefix(config.base_path)
-            data = (known or {}).get(f"{key} {name}") if key else None
+            data = reuse(name, key) if key and reuse else None
             if data is None:
                 feed = feed or make_feed(config, links, home, description,
                                          [item_of(a) for a in newest])
                 data = _WRITERS[link.format](feed)
             files[name] = data
-            if key and written is not None:
-                written[f"{key} {name}"] = data
+            if key and keys is not None:
+                keys[name] = key
     if now is None:
         now = site.articles[0].date if site.articles else NO_TIME
     files["sitemap.xml"] = sitemap(config, pages)
