@@ -78,9 +78,11 @@ def build(project: Project, config: Config, options: Options, now: datetime,
 
 def assemble(project: Project, config: Config, options: Options, now: datetime,
              parse_cache: ParseCache, render_cache: RenderCache,
-             previous: Previous | None = None, previous_site: Site | None = None) -> Result:
-    """Everything the output folder will hold, in memory. The caches make a rebuild cheap."""
-    articles, sources, problems = parse_articles(project, config, parse_cache)
+             previous: Previous | None = None, previous_site: Site | None = None,
+             changed: frozenset[str] | None = None) -> Result:
+    """Everything the output folder will hold, in memory. The caches make a rebuild cheap;
+    `changed` names the only article files that changed since the last call, if known."""
+    articles, sources, problems = parse_articles(project, config, parse_cache, changed)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
                                      config, previous_site)
     if problems or site_problems:
@@ -137,7 +139,8 @@ def add_static(files: dict[str, Content], project: Project) -> dict[str, Content
     return {**files, **static}
 
 
-def parse_articles(project: Project, config: Config, parse_cache: ParseCache
+def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
+                   changed: frozenset[str] | None = None
                    ) -> tuple[list[Article], dict[str, str], list[Problem]]:
     """Every article parsed, each file's content hash, and the problems of those that failed.
 
@@ -145,7 +148,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache
     on every core when there are many.
     """
     parse_cache.reset_unless(cache.settings_key(config))
-    sources, problems = project.read_articles(parse_cache.files)
+    sources, problems = project.read_articles(parse_cache.files, changed)
     if parse_cache.files is None:  # a one-off build: nothing to remember the bytes for
         hashes = {path: cache.content_hash(data) for path, data in sources}
     else:
@@ -168,7 +171,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache
 
 
 def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]) -> list[Article | list[Problem]]:
-    renderer = Renderer(config)
+    renderer = _renderer(config)
     results: list[Article | list[Problem]] = []
     for path, data in chunk:
         try:
@@ -176,6 +179,18 @@ def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]) -> list[Article
         except DigestError as err:
             results.append(err.problems)
     return results
+
+
+_RENDERERS: dict[Config, Renderer] = {}
+
+
+def _renderer(config: Config) -> Renderer:
+    """One Markdown renderer per settings, kept: making one costs more than a short article."""
+    renderer = _RENDERERS.get(config)
+    if renderer is None:
+        _RENDERERS.clear()
+        renderer = _RENDERERS[config] = Renderer(config)
+    return renderer
 
 
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],

@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .model import Article, Image, Label, Source
+from .model import Article, Heading, Image, Label, Source
 from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
@@ -330,7 +330,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 def _identity(value: object) -> object:
     """Small values stand for themselves; anything else for the object it is."""
-    if value is None or isinstance(value, (str, int, Pagination)):
+    if value is None or isinstance(value, (str, int, Pagination, Heading)):
         return value
     if isinstance(value, tuple):  # a page's slice of a listing is a new tuple every time
         return tuple(map(_identity, value))

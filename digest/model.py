@@ -75,6 +75,23 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A topic or tag as its own listing pages show it: the page lists the articles itself,
+    so that an edited article re-renders only the listing page that holds it."""
+
+    name: str
+    slug: str
+    description: str  # "" for tags
+    url: str
+    count: int  # of all its articles, not only those on the page
+
+    @classmethod
+    def of(cls, group: Topic | Tag) -> Heading:
+        return cls(group.name, group.slug, getattr(group, "description", ""), group.url,
+                   len(group.articles))
+
+
+@dataclass(frozen=True)
 class TopicGroup:
     """The articles of one topic within a day."""
 

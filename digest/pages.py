@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
-from .model import Article, Tag, Topic
+from .model import Article, Heading, Tag, Topic
 from .site import Site
 
 
@@ -97,12 +97,12 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
     for topic in site.topics:
         feeds = (*main, *topic_feeds(config, topic))
         pages += _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
-                            {"topic": topic}, feeds)
+                            {"topic": Heading.of(topic)}, feeds)
         for index, article in enumerate(topic.articles):
             pages.append(_article_page(article, topic, index, feeds, base))
     for tag in site.tags:
         pages += _paginated(tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
-                            {"tag": tag}, (*main, *tag_feeds(config, tag)))
+                            {"tag": Heading.of(tag)}, (*main, *tag_feeds(config, tag)))
     return pages
 
 

@@ -50,13 +50,18 @@ class Project:
     def output(self, config: Config) -> Path:
         return (self.root / config.output).absolute()
 
-    def read_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
+    def read_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]] | None = None,
+                      changed: frozenset[str] | None = None
                       ) -> tuple[list[tuple[str, bytes]], list[Problem]]:
-        """(path, bytes) of every article file, sorted by path, and the files it refused.
+        """(path, bytes) of every article file, in folder order, and the files it refused.
 
         With `known` (the dev server's memory of earlier reads), a file whose inode, size
         and modification time are unchanged is not read again; `known` is brought up to date.
+        With `changed` too (the article paths the file watcher saw change since `known` was
+        complete), only those are looked at, when they are plain files or gone.
         """
+        if known is not None and changed is not None and self._refresh(known, changed):
+            return [(shown, data) for shown, (_, data) in known.items()], []
         found: list[tuple[str, bytes]] = []
         # a link or a pipe among the images of content/ does no harm: digest never reads them
         files, problems = self._scan(self.content, wanted=lambda path: path.name.endswith(
@@ -85,6 +90,44 @@ class Project:
         for gone in set(known or ()) - seen:
             del known[gone]
         return found, problems
+
+    def _refresh(self, known: dict[str, tuple[tuple[int, int, int], bytes]],
+                 changed: frozenset[str]) -> bool:
+        """Bring `known` up to date for the `changed` paths alone; False when a full scan
+        must decide (a link, a folder, a file too big, a folder that is not a plain one)."""
+        content = os.path.realpath(self.content)
+        updates: dict[str, tuple[tuple[int, int, int], bytes] | None] = {}
+        for shown in changed:
+            parts = shown.split("/")
+            if (parts[0] != "content" or len(parts) < 2 or not shown.endswith(ARTICLE_SUFFIXES)
+                    or any(part.startswith(".") or is_leftover(part) for part in parts[1:])):
+                return False
+            path = os.path.join(self.root, *parts)
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                updates[shown] = None
+                continue
+            except OSError:
+                return False
+            if (not stat.S_ISREG(info.st_mode) or size_problem(info.st_size, shown)
+                    or os.path.realpath(os.path.dirname(path))
+                    != os.path.join(content, *parts[1:-1])):
+                return False
+            stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+            if shown in known and known[shown][0] == stamp:
+                continue
+            try:
+                with open(path, "rb") as stream:
+                    updates[shown] = (stamp, stream.read())
+            except OSError:
+                return False
+        for shown, entry in updates.items():
+            if entry is None:
+                known.pop(shown, None)
+            else:
+                known[shown] = entry
+        return True
 
     def static_files(self) -> tuple[dict[str, Path], list[Problem]]:
         """static/ as output paths; links that leave it are refused."""

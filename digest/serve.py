@@ -53,15 +53,23 @@ class Session:
     _output: Path | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
-    def rebuild(self, trigger: str = "start", now: datetime | None = None) -> str:
-        """One rebuild; returns its log line. Problems are kept in the state, never raised."""
+    def rebuild(self, trigger: str = "start", now: datetime | None = None,
+                changed: frozenset[str] | None = None) -> str:
+        """One rebuild; returns its log line. Problems are kept in the state, never raised.
+
+        `changed`: the only inputs that changed since the last rebuild (project-relative
+        paths of article files), when the caller knows; None means anything may have."""
         started = time.perf_counter()
+        if self.site is None or self.state.problems:
+            changed = None  # the last rebuild did not see every file: look at them all
         try:
             config = override(self.project.read_config(), **self.overrides)
             self.config = self.config or config  # where to serve from, even if this fails
+            same = config == self.config
             result = assemble(self.project, config, self.options, now or build_time(),
                               self.parse_cache, self.render_cache,
-                              previous_site=self.site if config == self.config else None)
+                              previous_site=self.site if same else None,
+                              changed=changed if same else None)
             report = self._write(config, result.files)
         except DigestError as err:
             self._publish(State(self.state.version + 1, (), tuple(err.problems)))
@@ -111,7 +119,7 @@ class Watcher(FileSystemEventHandler):
     def __init__(self, session: Session, log):
         self.session, self.log = session, log
         self.project = session.project
-        self.events: queue.Queue[str | None] = queue.Queue()
+        self.events: queue.Queue[tuple[str, bool] | None] = queue.Queue()
         self.observer = Observer()
         self.rebuilds = 0
 
@@ -136,7 +144,11 @@ class Watcher(FileSystemEventHandler):
             return
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and self._is_input(Path(str(path)), event.is_directory):
-                self.events.put(self.project.shown(Path(str(path))))
+                shown = self.project.shown(Path(str(path)))
+                # only an article file's own change lets the rebuild look at it alone
+                alone = not event.is_directory and shown.startswith("content/") and \
+                    shown.endswith(ARTICLE_SUFFIXES)
+                self.events.put((shown, alone))
         if event.is_directory and event.event_type == "created":
             self._watch_new_folder(Path(str(event.src_path)))
 
@@ -144,7 +156,7 @@ class Watcher(FileSystemEventHandler):
         """content/, layouts/ or static/ made after the server started."""
         if path in (self.project.content, self.project.layouts, self.project.static):
             self.observer.schedule(self, str(path), recursive=True)
-            self.events.put(self.project.shown(path))
+            self.events.put((self.project.shown(path), False))
 
     def _is_input(self, path: Path, is_directory: bool) -> bool:
         if path == self.project.config_file:
@@ -184,9 +196,11 @@ class Watcher(FileSystemEventHandler):
                     return
                 changed.add(more)
             self.rebuilds += 1
-            names = sorted(printable(name) for name in changed)  # no escapes to the terminal
+            paths = {shown for shown, _ in changed}
+            names = sorted(printable(name) for name in paths)  # no escapes to the terminal
             trigger = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
-            self.log(self.session.rebuild(f"{trigger} changed"))
+            alone = frozenset(paths) if all(alone for _, alone in changed) else None
+            self.log(self.session.rebuild(f"{trigger} changed", changed=alone))
 
 
 def run(session: Session, host: str, port: int, log, open_browser: bool = False) -> None:

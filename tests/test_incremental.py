@@ -32,12 +32,41 @@ def change_topic(path: Path, topic: str) -> None:
     path.write_text("\n".join(lines), "utf-8")
 
 
+def set_line(path: Path, key: str, value: str) -> None:
+    """Replace (or add) one front-matter line."""
+    lines = path.read_text("utf-8").split("\n")
+    found = [i for i, line in enumerate(lines[1:lines.index("---", 1)], 1)
+             if line.startswith(f"{key}: ")]
+    if found:
+        lines[found[0]] = f"{key}: {value}"
+    else:
+        lines.insert(1, f"{key}: {value}")
+    path.write_text("\n".join(lines), "utf-8")
+
+
+def date_of(path: Path) -> str:
+    return next(line for line in path.read_text("utf-8").split("\n")
+                if line.startswith("date: "))[len("date: "):]
+
+
 def steps(root: Path):
     """Edits as an editor makes them, one step at a time."""
     files = sorted((root / "content").rglob("*.md"))
     yield "edit a title", lambda: edit_title(files[3], "A changed headline")
     yield "edit two more", lambda: (edit_title(files[10], "Second change"),
                                     edit_title(files[60], "Third change"))
+    yield "edit a body", lambda: files[12].write_text(
+        files[12].read_text("utf-8") + "\nOne more paragraph, added later.\n", "utf-8")
+    yield "same time as another", lambda: (set_line(files[20], "date", date_of(files[21])),
+                                           edit_title(files[20], "Aaa first at that time"))
+    yield "reorder at that time", lambda: edit_title(files[20], "Zzz last at that time")
+    yield "move to another day", lambda: set_line(files[22], "date", "2025-02-03T08:00:00Z")
+    yield "change the tags", lambda: set_line(files[23], "tags", "[Brand New Tag, harbor trade]")
+    yield "make one a draft", lambda: set_line(files[24], "draft", "true")
+    yield "publish it again", lambda: set_line(files[24], "draft", "false")
+    yield "add one", lambda: (root / "content/added-story.md").write_text(
+        "---\ntitle: An added story\ndate: 2025-03-04T05:06:00Z\ntopic: Health\n---\nText.\n",
+        "utf-8")
     yield "delete one", lambda: files[5].unlink()
     yield "rename one", lambda: files[7].rename(files[7].with_name("renamed-story.md"))
     yield "change a topic", lambda: change_topic(files[11], "Weather")
@@ -110,6 +139,33 @@ def test_the_dev_server_rebuilds_equal_clean_serial_builds(corpus: Path, tmp_pat
     for name, change in steps(root):
         change()
         line = session.rebuild(name, now=NOW)
+        assert "written" in line, line
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
+
+
+def inputs_of(root: Path) -> dict[str, bytes]:
+    """Every input file of the site by its project-relative path."""
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*")
+            if path.is_file() and path.relative_to(root).parts[0] not in ("_site",
+                                                                          ".digest-cache")}
+
+
+def test_the_dev_server_told_what_changed_equals_clean_serial_builds(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """Given the changed files as its watcher reports them, a rebuild looks at those alone."""
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    session = Session(Project.at(root / "site.yaml"), Options())
+    assert "written" in session.rebuild("start", now=NOW)
+    for name, change in steps(root):
+        before = inputs_of(root)
+        change()
+        after = inputs_of(root)
+        changed = frozenset(path for path in before.keys() | after.keys()
+                            if before.get(path) != after.get(path))
+        articles_only = all(path.startswith("content/") and path.endswith(".md")
+                            for path in changed)
+        line = session.rebuild(name, now=NOW, changed=changed if articles_only else None)
         assert "written" in line, line
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
 
