@@ -87,7 +87,7 @@ def assemble(project: Project, config: Config, options: Options, now: datetime,
                                      config, previous_site)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
-    pages = plan_pages(site, config)
+    pages = plan_pages(site, config, render_cache.plan)
     files = render_site(project, config, site, pages, now, render_cache, sources, previous)
     files = add_static(files, project)
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
@@ -145,10 +145,14 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
     """Every article parsed, each file's content hash, and the problems of those that failed.
 
     A file whose path and bytes are in the cache is not parsed again; the others are parsed
-    on every core when there are many.
+    on every core when there are many. Given the `changed` paths (the dev server), only
+    those are looked at.
     """
     parse_cache.reset_unless(cache.settings_key(config))
-    sources, problems = project.read_articles(parse_cache.files, changed)
+    if (changed is not None and parse_cache.files is not None and parse_cache.last is not None
+            and project.refresh_articles(parse_cache.files, changed)):
+        return _parse_changed(config, parse_cache, changed)
+    sources, problems = project.read_articles(parse_cache.files)
     if parse_cache.files is None:  # a one-off build: nothing to remember the bytes for
         hashes = {path: cache.content_hash(data) for path, data in sources}
     else:
@@ -166,8 +170,40 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
         else:
             problems.extend(outcome)
     parse_cache.entries = {key: article for key, article in kept.items() if article is not None}
+    if parse_cache.files is not None:
+        parse_cache.last = {path: kept[(path, hashes[path])] for path, _ in sources}
+        parse_cache.sources = hashes
     articles = [kept[(path, hashes[path])] for path, _ in sources]
     return [a for a in articles if a is not None], hashes, problems
+
+
+def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[str]
+                   ) -> tuple[list[Article], dict[str, str], list[Problem]]:
+    """parse_articles for the dev server, when only the `changed` files can differ."""
+    assert parse_cache.files is not None and parse_cache.last is not None
+    problems: list[Problem] = []
+    for path in sorted(changed):
+        old_hash = parse_cache.sources.get(path)
+        known = parse_cache.files.get(path)
+        digest = None if known is None else parse_cache.hash_of(path, known[1])
+        if digest is not None and digest == old_hash and path in parse_cache.last:
+            continue  # touched, not changed
+        if old_hash is not None:
+            parse_cache.entries.pop((path, old_hash), None)
+            del parse_cache.sources[path]
+        if known is None or digest is None:  # gone
+            parse_cache.last.pop(path, None)
+            parse_cache.hashes.pop(path, None)
+            continue
+        parse_cache.sources[path] = digest
+        outcome = _parse_chunk(config, [(path, known[1])])[0]
+        if isinstance(outcome, Article):
+            parse_cache.last[path] = parse_cache.entries[(path, digest)] = outcome
+        else:
+            parse_cache.last[path] = None
+            problems.extend(outcome)
+    articles = [article for article in parse_cache.last.values() if article is not None]
+    return articles, parse_cache.sources, problems
 
 
 def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]) -> list[Article | list[Problem]]:
@@ -204,7 +240,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     """
     render_cache.reset_unless(cache.settings_key(config, cache.template_hashes(project)))
     favicon = project.favicon(config)
-    fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles)
+    fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles,
+                                render_cache.values)
     fingerprints.forget_articles_except(site.articles)
     files: dict[str, Content] = {}
     done: dict[str, bytes] = {}
@@ -254,7 +291,9 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         return data
 
     feed_keys: dict[str, str] = {}
-    made = feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed, feed_keys)
+    made = feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed, feed_keys,
+                            render_cache.sitemap)
+    render_cache.values = fingerprints.memo
     render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
                           if name in feed_keys and isinstance(data, bytes)}
     render_cache.fingerprints.update(feed_keys)

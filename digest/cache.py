@@ -67,6 +67,9 @@ class ParseCache:
     files: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
     # The content hash of each file's bytes, by path, so unchanged files are not hashed again.
     hashes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # The dev server's last result: each file's article (None if it failed), and its hash.
+    last: dict[str, Article | None] | None = None
+    sources: dict[str, str] = field(default_factory=dict)
     # The JSON line of each entry as read from .digest-cache/, None when not read from there.
     saved: dict[tuple[str, str], bytes] | None = None
 
@@ -78,7 +81,7 @@ class ParseCache:
 
     def reset_unless(self, key: str) -> None:
         if self.key != key:
-            self.key, self.entries, self.saved = key, {}, None
+            self.key, self.entries, self.saved, self.last = key, {}, None, None
 
 
 @dataclass
@@ -97,6 +100,12 @@ class RenderCache:
     # values kept alive (so an id cannot be reused by another object while it is here).
     by_identity: dict[tuple, tuple[str, object]] = field(default_factory=dict)
     articles: dict[int, tuple[Article, bytes]] = field(default_factory=dict)  # id -> digest
+    values: dict[int, tuple[object, bytes]] = field(default_factory=dict)  # id -> digest
+    # The pages of the last rebuilds by identity: (page, fingerprint, identity).
+    by_page: dict[int, tuple] = field(default_factory=dict)
+    plan: dict = field(default_factory=dict)  # what plan_pages keeps between rebuilds
+    favicon: str | None = None  # the one the fingerprints in by_page were made with
+    sitemap: dict[int, tuple[object, str]] = field(default_factory=dict)  # page id -> entry
     environment: object = None  # the Jinja environment, kept by the dev server
 
     def reset_unless(self, key: str) -> None:
@@ -104,23 +113,35 @@ class RenderCache:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
             self.written = {}
             self.by_identity, self.articles, self.environment = {}, {}, None
+            self.values, self.by_page, self.plan, self.sitemap = {}, {}, {}, {}
 
     def page_fingerprints(self, pages: list, favicon: str | None,
                           fingerprints: Fingerprints) -> list[str]:
         """Each page's fingerprint; a page made of the very objects seen last time (an
-        unchanged article between the dev server's rebuilds) is not digested again."""
-        known, self.by_identity = self.by_identity, {}
+        unchanged article between the dev server's rebuilds) is not digested again, and the
+        very page planned last time is not even looked into."""
+        if favicon != self.favicon:
+            self.by_page, self.favicon = {}, favicon
+        by_page, by_identity = self.by_page, self.by_identity
         found = []
         for page in pages:
+            same = by_page.get(id(page))
+            if same is not None and same[0] is page:
+                found.append(same[1])
+                continue
             values = tuple(page.context.values())
             identity = (page.template, page.url, page.title, tuple(map(id, page.feeds)),
                         favicon, tuple(page.context), tuple(map(_identity, values)))
-            entry = known.get(identity)
+            entry = by_identity.get(identity)
             if entry is None:
-                entry = (fingerprints.of(page.template, page.url, page.title, page.feeds,
-                                         favicon, page.context), (values, page.feeds))
-            self.by_identity[identity] = entry
+                entry = by_identity[identity] = (
+                    fingerprints.of(page.template, page.url, page.title, page.feeds, favicon,
+                                    page.context), (values, page.feeds))
+            by_page[id(page)] = (page, entry[0], identity)
             found.append(entry[0])
+        if len(by_page) > 2 * len(pages) + 1000:  # forget what these pages no longer use
+            self.by_page = {id(page): by_page[id(page)] for page in pages}
+            self.by_identity = {kept[2]: by_identity[kept[2]] for kept in self.by_page.values()}
         return found
 
 
@@ -275,11 +296,14 @@ class Fingerprints:
     """
 
     def __init__(self, key: str, sources: dict[str, str],
-                 articles: dict[int, tuple[Article, bytes]] | None = None):
+                 articles: dict[int, tuple[Article, bytes]] | None = None,
+                 values: dict[int, tuple[object, bytes]] | None = None):
         self.key = key
         self.sources = sources  # article path -> content hash
-        self._memo: dict[int, tuple[object, bytes]] = {}
-        # Articles keep their identity between the dev server's rebuilds: their digests too.
+        # Values keep their identity between the dev server's rebuilds: their digests too.
+        # Those of the last rebuild are in `_earlier`; those this one used move to `memo`.
+        self._earlier = values if values is not None else {}
+        self.memo: dict[int, tuple[object, bytes]] = {}
         self._articles = articles if articles is not None else {}
 
     def of(self, *values: object) -> str:
@@ -297,8 +321,12 @@ class Fingerprints:
             return (b"{" + b"".join([self._digest(k) + self._digest(v) for k, v in
                                      sorted(value.items(), key=lambda kv: str(kv[0]))])
                     + b"}")
-        known = self._memo.get(id(value))
+        known = self.memo.get(id(value))
         if known is not None:
+            return known[1]
+        known = self._earlier.get(id(value))
+        if known is not None and known[0] is value:
+            self.memo[id(value)] = known
             return known[1]
         if isinstance(value, Article):
             kept = self._articles.get(id(value))
@@ -314,7 +342,7 @@ class Fingerprints:
                 names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
             parts = (type(value).__name__, *(getattr(value, name) for name in names))
         digest = hashlib.blake2b(self._digest(parts), digest_size=16).digest()
-        memo = self._articles if isinstance(value, Article) else self._memo
+        memo = self._articles if isinstance(value, Article) else self.memo
         memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
         return digest
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
@@ -51,10 +52,15 @@ class Article:
     def day(self) -> date:
         return self.date.date()
 
-    @property
+    @cached_property
+    def stamp(self) -> float:
+        """The date as a POSIX timestamp: quicker to compare than aware datetimes."""
+        return self.date.timestamp()
+
+    @cached_property
     def sort_key(self) -> tuple:
         """Newest first, then by title and path so equal times never reorder."""
-        return (-self.date.timestamp(), self.title.casefold(), self.path)
+        return (-self.stamp, self.title.casefold(), self.path)
 
 
 @dataclass(frozen=True)

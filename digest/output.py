@@ -209,8 +209,7 @@ def _update_site(files: dict[str, Content], output: Path, manifest: dict[str, st
                  previous: dict[str, Content]) -> WriteReport:
     new_manifest: dict[str, str] = {}
     todo: list[str] = []
-    for rel in sorted(files):
-        content = files[rel]
+    for rel, content in files.items():
         if previous.get(rel) is content and rel in manifest:
             new_manifest[rel] = manifest[rel]
             continue
@@ -299,7 +298,8 @@ def _inside(output: Path, rel: str) -> Path:
 
 
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
-    return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
+    """One file a line, sorted; made by the C encoder, which `indent` would turn off."""
+    return (json.dumps(manifest, sort_keys=True, separators=(",\n", ":")) + "\n").encode()
 
 
 def _swap(new: Path, output: Path, old: Path) -> None:

@@ -75,8 +75,26 @@ def tag_feeds(config: Config, tag: Tag) -> tuple[FeedLink, ...]:
     return feed_links(f"{config.title}: Tagged “{tag.name}”", tag.url)
 
 
-def plan_pages(site: Site, config: Config) -> list[Page]:
-    """Every HTML page of the site, in a stable order."""
+def plan_pages(site: Site, config: Config, memo: dict | None = None) -> list[Page]:
+    """Every HTML page of the site, in a stable order.
+
+    With `memo` (the dev server's, kept between rebuilds), the pages of a topic, tag or day
+    that is the very object it was last time are the very pages planned then.
+    """
+    if memo is not None and memo.get("config") != config:
+        memo.clear()
+        memo["config"] = config
+    planned: dict = {"config": config}
+
+    def pages_of(key: tuple, made_of: tuple, plan) -> list[Page]:
+        known = memo.get(key) if memo is not None else None
+        if known is not None and len(known[0]) == len(made_of) and all(
+                a is b for a, b in zip(known[0], made_of)):
+            planned[key] = known
+            return known[1]
+        planned[key] = (made_of, plan())
+        return planned[key][1]
+
     base = config.base_path
     main = site_feeds(config)
     pages = [
@@ -90,19 +108,30 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
         Page("404.html", f"{base}404.html", "404.html", "Page not found", {}, main),
     ]
     for index, day in enumerate(site.days):
-        pages.append(Page(
+        newer = site.days[index - 1] if index else None
+        older = site.days[index + 1] if index + 1 < len(site.days) else None
+        pages += pages_of(("day", day.date), (day, newer, older), lambda: [Page(
             f"{day.date:%Y/%m/%d}/index.html", day.url, "day.html", f"{day.date:%Y-%m-%d}",
-            {"day": day, "newer": site.days[index - 1] if index else None,
-             "older": site.days[index + 1] if index + 1 < len(site.days) else None}, main))
+            {"day": day, "newer": newer, "older": older}, main)])
     for topic in site.topics:
-        feeds = (*main, *topic_feeds(config, topic))
-        pages += _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
-                            {"topic": Heading.of(topic)}, feeds)
-        for index, article in enumerate(topic.articles):
-            pages.append(_article_page(article, topic, index, feeds, base))
+        pages += pages_of(("topic", topic.slug), (topic,), lambda: _topic_pages(topic, config))
     for tag in site.tags:
-        pages += _paginated(tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
-                            {"tag": Heading.of(tag)}, (*main, *tag_feeds(config, tag)))
+        pages += pages_of(("tag", tag.slug), (tag,), lambda: _paginated(
+            tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
+            {"tag": Heading.of(tag)}, (*main, *tag_feeds(config, tag))))
+    if memo is not None:
+        memo.clear()
+        memo.update(planned)
+    return pages
+
+
+def _topic_pages(topic: Topic, config: Config) -> list[Page]:
+    """A topic's listing pages, then the page of each of its articles."""
+    feeds = (*site_feeds(config), *topic_feeds(config, topic))
+    pages = _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
+                       {"topic": Heading.of(topic)}, feeds)
+    for index, article in enumerate(topic.articles):
+        pages.append(_article_page(article, topic, index, feeds, config.base_path))
     return pages
 
 

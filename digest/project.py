@@ -50,18 +50,13 @@ class Project:
     def output(self, config: Config) -> Path:
         return (self.root / config.output).absolute()
 
-    def read_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]] | None = None,
-                      changed: frozenset[str] | None = None
+    def read_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
                       ) -> tuple[list[tuple[str, bytes]], list[Problem]]:
         """(path, bytes) of every article file, in folder order, and the files it refused.
 
         With `known` (the dev server's memory of earlier reads), a file whose inode, size
         and modification time are unchanged is not read again; `known` is brought up to date.
-        With `changed` too (the article paths the file watcher saw change since `known` was
-        complete), only those are looked at, when they are plain files or gone.
         """
-        if known is not None and changed is not None and self._refresh(known, changed):
-            return [(shown, data) for shown, (_, data) in known.items()], []
         found: list[tuple[str, bytes]] = []
         # a link or a pipe among the images of content/ does no harm: digest never reads them
         files, problems = self._scan(self.content, wanted=lambda path: path.name.endswith(
@@ -91,10 +86,12 @@ class Project:
             del known[gone]
         return found, problems
 
-    def _refresh(self, known: dict[str, tuple[tuple[int, int, int], bytes]],
-                 changed: frozenset[str]) -> bool:
-        """Bring `known` up to date for the `changed` paths alone; False when a full scan
-        must decide (a link, a folder, a file too big, a folder that is not a plain one)."""
+    def refresh_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]],
+                         changed: frozenset[str]) -> bool:
+        """Bring `known` (read_articles' memory) up to date for the `changed` article paths
+        alone, those the file watcher saw change since `known` was complete; False when a
+        full scan must decide (a link, a folder, a file too big, a folder that is not a
+        plain one)."""
         content = os.path.realpath(self.content)
         updates: dict[str, tuple[tuple[int, int, int], bytes] | None] = {}
         for shown in changed:

@@ -7,6 +7,7 @@ is in `devserver`, the file watching here.
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
@@ -25,7 +26,7 @@ from .output import Content, check_output_folder, update_site, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
 from .site import Site
 
-QUIET_SECONDS = 0.12  # a burst of events ends after this long without a new one
+QUIET_SECONDS = 0.05  # a burst of events ends after this long without a new one
 LONGEST_WAIT = 2.0  # ... or after this long, so a long `git checkout` still shows progress
 
 
@@ -79,6 +80,10 @@ class Session:
         self._written, self.site, self.config = result.files, result.site, config
         self._publish(State(self.state.version + 1, report.changed, ()))
         ms = (time.perf_counter() - started) * 1000
+        # What this rebuild keeps lives until the next one at least: out of the collector's
+        # way, so that its full passes do not walk the whole site in the middle of a rebuild.
+        gc.collect()
+        gc.freeze()
         return (f"{trigger}: {report.written} file{'s' * (report.written != 1)} written, "
                 f"{report.removed} removed, in {ms:.0f} ms")
 

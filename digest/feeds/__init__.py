@@ -26,7 +26,8 @@ _WRITERS = {"RSS": rss_feed, "Atom": atom_feed, "JSON Feed": json_feed}
 def feed_files(config: Config, site: Site, pages: list[Page], now: datetime | None = None,
                fingerprint: Callable[..., str] | None = None,
                reuse: Callable[[str, str], object] | None = None,
-               keys: dict[str, str] | None = None) -> dict[str, object]:
+               keys: dict[str, str] | None = None,
+               sitemap_memo: dict | None = None) -> dict[str, object]:
     """Every feed in every format, the sitemaps and robots.txt, by path in the output.
 
     `now` is the build time, which decides what the news sitemap holds; without it,
@@ -66,7 +67,7 @@ def feed_files(config: Config, site: Site, pages: list[Page], now: datetime | No
                 keys[name] = key
     if now is None:
         now = site.articles[0].date if site.articles else NO_TIME
-    files["sitemap.xml"] = sitemap(config, pages)
+    files["sitemap.xml"] = sitemap(config, pages, sitemap_memo)
     files["news-sitemap.xml"] = news_sitemap(config, site.articles, now)
     files["robots.txt"] = robots_txt(config)
     return files

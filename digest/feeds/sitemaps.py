@@ -15,26 +15,47 @@ NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000
 
 
-def sitemap(config: Config, pages: Iterable[Page]) -> bytes:
-    """Every page but 404.html, with the article's last change where there is one."""
+def sitemap(config: Config, pages: list[Page], memo: dict | None = None) -> bytes:
+    """Every page but 404.html, with the article's last change where there is one.
+
+    With `memo` (by page identity, kept between the dev server's rebuilds), the entry of a
+    page seen before is not made again."""
+    known = memo if memo is not None else {}
     out = ['<?xml version="1.0" encoding="utf-8"?>\n'
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
     for page in pages:
-        if page.template == "404.html":
-            continue
-        out.append(f"<url><loc>{xml_text(absolute_url(config, page.url))}</loc>")
-        article = page.context.get("article")
-        if article is not None:
-            out.append(f"<lastmod>{(article.updated or article.date).isoformat()}</lastmod>")
-        out.append("</url>\n")
+        entry = known.get(id(page))
+        if entry is None or entry[0] is not page:
+            entry = known[id(page)] = (page, _entry(config, page))
+        out.append(entry[1])
     out.append("</urlset>\n")
+    if len(known) > 2 * len(pages) + 1000:  # forget the pages gone
+        current = {id(page): known[id(page)] for page in pages}
+        known.clear()
+        known.update(current)
     return "".join(out).encode("utf-8")
 
 
+def _entry(config: Config, page: Page) -> str:
+    if page.template == "404.html":
+        return ""
+    article = page.context.get("article")
+    lastmod = ("" if article is None else
+               f"<lastmod>{(article.updated or article.date).isoformat()}</lastmod>")
+    return f"<url><loc>{xml_text(absolute_url(config, page.url))}</loc>{lastmod}</url>\n"
+
+
 def news_sitemap(config: Config, articles: Iterable[Article], now: datetime) -> bytes:
-    """The articles published in the two days up to `now` (the build time), newest first."""
+    """The articles published in the two days up to `now` (the build time), newest first,
+    from `articles` sorted newest first."""
     name, language = xml_text(config.title), xml_text(news_language(config.language))
-    recent = [a for a in articles if now - NEWS_WINDOW <= a.date <= now][:NEWS_LIMIT]
+    start, end = (now - NEWS_WINDOW).timestamp(), now.timestamp()
+    recent = []
+    for article in articles:
+        if article.stamp < start or len(recent) == NEWS_LIMIT:
+            break  # older ones follow
+        if article.stamp <= end:
+            recent.append(article)
     out = ['<?xml version="1.0" encoding="utf-8"?>\n'
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n']
