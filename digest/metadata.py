@@ -44,4 +44,4 @@ def json_ld(config: Config, article: Article) -> str:
 
     No title can end the script early: '<', '>' and '&' are written as \\u003c and so on.
     """
-    return json_text(news_article(config, article), indent=1)
+    return json_text(news_article(config, article))

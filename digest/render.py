@@ -31,6 +31,7 @@ def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Env
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a changed template makes a new environment
     )
     environment.globals.update(config=config)
     environment.filters.update(

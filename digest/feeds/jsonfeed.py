@@ -37,4 +37,4 @@ def json_feed(feed: Feed) -> bytes:
             entry["authors"] = [{"name": author} for author in item.authors]
         entry["tags"] = list(item.categories)
         data["items"].append(entry)
-    return (json_text(data, indent=2) + "\n").encode("utf-8")
+    return (json_text(data) + "\n").encode("utf-8")

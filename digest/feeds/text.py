@@ -28,9 +28,10 @@ def xml_text(text: str) -> str:
         '"', "&quot;")
 
 
-def json_text(data: Any, indent: int | None = None) -> str:
-    """JSON that stays inert inside HTML: no '<', '>' or '&' can close a <script>."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent)
+def json_text(data: Any) -> str:
+    """JSON that stays inert inside HTML: no '<', '>' or '&' can close a <script>.
+    On one line: the C encoder, which any indent turns off, is several times faster."""
+    text = json.dumps(data, ensure_ascii=False)
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_IN_HTML[m.group()], text)
 
 
