@@ -14,11 +14,11 @@ from . import cache, feeds
 from .articles import decode, parse_article
 from .cache import Fingerprints, ParseCache, RenderCache
 from .config import Config
-from .errors import DigestError, Problem
+from .errors import DigestError, Problem, problem
 from .markup import Renderer
 from .model import Article
-from .output import (MANIFEST, Content, Kept, WriteReport, check_output_folder, read_manifest,
-                     write_site)
+from .output import (MANIFEST, Content, Kept, Stage, Staged, WriteReport, check_output_folder,
+                     read_manifest, write_site, write_staged)
 from .pages import Page, plan_pages
 from .project import Project
 from .render import make_environment, render
@@ -66,10 +66,17 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     parse_cache = cache.load_articles(project.root, config) if reuse else ParseCache()
     render_cache = cache.load_pages(project.root) if reuse else RenderCache()
     previous = Previous.of(output) if reuse and write else None
-    result = assemble(project, config, options, now, parse_cache, render_cache, previous)
-    report = None
-    if write:
-        report = write_site(result.files, output, reuse=reuse)
+    stage = Stage(output) if write else None
+    try:
+        result = assemble(project, config, options, now, parse_cache, render_cache, previous,
+                          stage=stage)
+        report = None
+        if write:
+            report = write_site(result.files, output, reuse=reuse, stage=stage)
+    finally:
+        if stage is not None:
+            stage.close()
+    if report is not None:
         render_cache.written = report.manifest
         cache.save_articles(project.root, parse_cache)
         cache.save_pages(project.root, render_cache)
@@ -79,16 +86,18 @@ def build(project: Project, config: Config, options: Options, now: datetime,
 def assemble(project: Project, config: Config, options: Options, now: datetime,
              parse_cache: ParseCache, render_cache: RenderCache,
              previous: Previous | None = None, previous_site: Site | None = None,
-             changed: frozenset[str] | None = None) -> Result:
+             changed: frozenset[str] | None = None, stage: Stage | None = None) -> Result:
     """Everything the output folder will hold, in memory. The caches make a rebuild cheap;
-    `changed` names the only article files that changed since the last call, if known."""
+    `changed` names the only article files that changed since the last call, if known.
+    With `stage`, pages rendered in bulk go straight into the new output folder."""
     articles, sources, problems = parse_articles(project, config, parse_cache, changed)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
                                      config, previous_site)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config, render_cache.plan)
-    files = render_site(project, config, site, pages, now, render_cache, sources, previous)
+    files = render_site(project, config, site, pages, now, render_cache, sources, previous,
+                        stage)
     files = add_static(files, project)
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
 
@@ -231,7 +240,8 @@ def _renderer(config: Config) -> Renderer:
 
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                 now: datetime, render_cache: RenderCache, sources: dict[str, str],
-                previous: Previous | None = None) -> dict[str, Content]:
+                previous: Previous | None = None, stage: Stage | None = None
+                ) -> dict[str, Content]:
     """Every page, feed and extra file as bytes, keyed by its path in the output.
 
     A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
@@ -269,7 +279,11 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                 done[print_] = html
     if render_cache.environment is None:
         render_cache.environment = make_environment(project.layouts, config, project.root)
-    shared = (render_cache.environment, config, pages, favicon)
+    # Many pages (a first build, a changed template) are written into the new output folder
+    # as they are rendered, by every core, rather than held in memory.
+    target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
+    shared = (render_cache.environment, config, pages, favicon, target,
+              stage.output if stage is not None else None)
     rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN)
     if rendered is None:
         rendered = _render_chunk(shared, todo)
@@ -277,6 +291,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     for (index, print_), outcome in zip(todo, rendered):
         if isinstance(outcome, bytes):
             files[pages[index].output] = done[print_] = outcome
+        elif isinstance(outcome, Staged):
+            files[pages[index].output] = outcome
         else:
             problems.extend(outcome)
     if problems:
@@ -305,22 +321,30 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     return files
 
 
-def _render_chunk(shared: tuple, chunk: list[tuple[int, str]]) -> list[bytes | list[Problem]]:
-    environment, config, pages, favicon = shared
+def _render_chunk(shared: tuple, chunk: list[tuple[int, str]]
+                  ) -> list[bytes | Staged | list[Problem]]:
+    """Each page's bytes, or where it was written when there is a target folder."""
+    environment, config, pages, favicon, target, output = shared
     common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
-    results: list[bytes | list[Problem]] = []
+    results: list[bytes | Staged | list[Problem]] = []
     failed: set[str] = set()
     for index, _ in chunk:
         page = pages[index]
-        if page.template in failed:
+        if page.template in failed or "" in failed:
             results.append([])  # one message per broken template, not one per page
             continue
         try:
             html = render(environment, page.template, {**common, **page.context, "page": page})
-            results.append(html.encode("utf-8"))
+            data = html.encode("utf-8")
+            results.append(data if target is None else write_staged(target, page.output, data))
         except DigestError as err:
             failed.add(page.template)
             results.append(err.problems)
+        except OSError as err:  # writing into the new output folder: a full disk, say
+            failed.add("")
+            where = f" ({err.filename})" if err.filename else ""
+            results.append([problem(output, 0, f"cannot write the output: "
+                                               f"{err.strerror or err}{where}")])
     return results
 
 

@@ -40,7 +40,16 @@ class Kept:
     size: int
 
 
-Content = bytes | Path | Kept  # bytes to write, a file to copy, or the file already there
+@dataclass(frozen=True)
+class Staged:
+    """A file a worker process already wrote into the new output folder (see Stage)."""
+
+    digest: str  # its sha256
+    size: int
+
+
+# bytes to write, a file to copy, the file already there, or the file already in the new one
+Content = bytes | Path | Kept | Staged
 _TEMPORARY = ".digest-tmp"  # suffix of the files update_site writes before renaming them
 
 
@@ -131,45 +140,108 @@ def read_manifest(output: Path) -> dict[str, str] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_site(files: dict[str, Content], output: Path, reuse: bool = True) -> WriteReport:
-    """Write `files` (relative POSIX paths) as the new output folder, atomically swapped in."""
-    new = output.parent / f".{output.name}.digest-new"
-    old = output.parent / f".{output.name}.digest-old"
+class Stage:
+    """The new output folder, made beside the old one when the first file is to be written
+    into it early (by the worker processes that render pages), and locked from then on.
+    write_site finishes and swaps it in; `close` removes it if the build failed."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.path: Path | None = None
+        self._lock: int | None = None
+
+    def open(self) -> Path:
+        if self.path is None:
+            new, old = _siblings(self.output)
+            try:
+                self.output.parent.mkdir(parents=True, exist_ok=True)
+                self._lock = _lock(self.output)
+                _recover(self.output, old)
+                _clear_leftover(new)
+                new.mkdir()
+                # first of all, so that a build killed now leaves a folder known to be ours
+                (new / MANIFEST).write_bytes(b"{}\n")
+            except BaseException as err:
+                self.close()
+                if isinstance(err, OSError):
+                    raise _cannot_write(self.output, err) from None
+                raise
+            self.path = new
+        return self.path
+
+    def close(self) -> None:
+        try:
+            if self.path is not None and os.path.lexists(self.path):
+                _remove_ours(self.path)  # still there: the build failed before the swap
+        finally:
+            self.path = None
+            if self._lock is not None:
+                os.close(self._lock)  # closing releases the lock
+                self._lock = None
+
+
+def _siblings(output: Path) -> tuple[Path, Path]:
+    """The folders beside the output: the new one being written, and the old one."""
+    return (output.parent / f".{output.name}.digest-new",
+            output.parent / f".{output.name}.digest-old")
+
+
+def _cannot_write(output: Path, err: OSError) -> DigestError:
+    where = f" ({err.filename})" if err.filename else ""
+    return DigestError(problem(output, 0, f"cannot write the output: "
+                                          f"{err.strerror or err}{where}"))
+
+
+def write_site(files: dict[str, Content], output: Path, reuse: bool = True,
+               stage: Stage | None = None) -> WriteReport:
+    """Write `files` (relative POSIX paths) as the new output folder, atomically swapped in.
+    `stage`: where Staged files were written, if any were."""
+    new, old = _siblings(output)
+    staged = stage is not None and stage.path is not None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
+        if staged:  # already locked
+            return _write_site(files, output, new, old, reuse, staged)
         with _writing(output):
-            return _write_site(files, output, new, old, reuse)
+            return _write_site(files, output, new, old, reuse, staged)
     except OSError as err:
-        where = f" ({err.filename})" if err.filename else ""
-        raise DigestError(problem(output, 0, f"cannot write the output: "
-                                             f"{err.strerror or err}{where}")) from None
+        raise _cannot_write(output, err) from None
 
 
 def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
-                reuse: bool) -> WriteReport:
-    started = False
+                reuse: bool, staged: bool) -> WriteReport:
+    started = staged
     try:
-        _recover(output, old)
-        _clear_leftover(new)
+        if not staged:
+            _recover(output, old)
+            _clear_leftover(new)
         previous = (read_manifest(output) or {}) if reuse else {}
-        sized = {rel: (content.digest, content.size) if isinstance(content, Kept)
-                 else _hash(content) for rel, content in files.items()}
+        sized = {rel: _hash(content) for rel, content in files.items()}
         manifest = {rel: digest for rel, (digest, _) in sized.items()}
         written = _manifest_time(output) if previous else None
         if (manifest == previous and written is not None
                 and all(_untouched(output / rel, size, written) for rel, (_, size) in sized.items())):
+            if staged:
+                _remove_ours(new)  # the same bytes as the output already holds
             return WriteReport(0, len(files), manifest)  # nothing to do: every byte is there
         changed: list[str] = []
         unchanged = 0
-        new.mkdir()
-        started = True
-        # first of all, so that a build killed now leaves a folder known to be digest's
-        (new / MANIFEST).write_bytes(b"{}\n")
+        if not staged:
+            new.mkdir()
+            started = True
+            # first of all, so that a build killed now leaves a folder known to be digest's
+            (new / MANIFEST).write_bytes(b"{}\n")
         for rel in sorted(files):
-            target = new / _safe_relative(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
             content = files[rel]
             digest, size = sized[rel]
+            if isinstance(content, Staged):
+                if previous.get(rel) == digest:
+                    unchanged += 1
+                else:
+                    changed.append(rel)
+                continue
+            target = new / _safe_relative(rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
             if previous.get(rel) == digest and _link(output / rel, target, size, written):
                 unchanged += 1
                 continue
@@ -235,20 +307,37 @@ def _update_site(files: dict[str, Content], output: Path, manifest: dict[str, st
 def _writing(output: Path):
     """One writer at a time for an output folder (a build and a dev server, say): a lock on
     the folder that holds it, so that no lock file is left behind by a killed build."""
-    if fcntl is None:
+    handle = _lock(output)
+    try:
         yield
-        return
+    finally:
+        if handle is not None:
+            os.close(handle)  # closing releases the lock
+
+
+def _lock(output: Path) -> int | None:
+    if fcntl is None:
+        return None
     handle = os.open(output.parent, os.O_RDONLY)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)  # closing releases the lock
+    except BaseException:
+        os.close(handle)
+        raise
+    return handle
+
+
+def write_staged(stage: Path, rel: str, data: bytes) -> Staged:
+    """Write one file into the new output folder; for worker processes."""
+    target = stage / _safe_relative(rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return Staged(hashlib.sha256(data).hexdigest(), len(data))
 
 
 def _hash(content: Content) -> tuple[str, int]:
     """sha256 and size of bytes or of a file, read a piece at a time."""
-    if isinstance(content, Kept):
+    if isinstance(content, (Kept, Staged)):
         return content.digest, content.size
     if isinstance(content, bytes):
         return hashlib.sha256(content).hexdigest(), len(content)
