@@ -265,40 +265,25 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             return previous.kept(name)
         return None
 
-    todo: list[tuple[int, str]] = []
-    prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
-    for index, (page, print_) in enumerate(zip(pages, prints)):
-        html = render_cache.pages.get(print_)
-        if html is None and previous:
-            html = previous_file(page.output, print_)
-        if html is None:
-            todo.append((index, print_))
-        else:
-            files[page.output] = html
-            if isinstance(html, bytes):
-                done[print_] = html
+    reusable = previous is not None or bool(render_cache.pages)
+    prints: list[str] | None = None
+    todo: list[int] = []
+    if reusable:
+        prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
+        for index, (page, print_) in enumerate(zip(pages, prints)):
+            html = render_cache.pages.get(print_)
+            if html is None and previous:
+                html = previous_file(page.output, print_)
+            if html is None:
+                todo.append(index)
+            else:
+                files[page.output] = html
+                if isinstance(html, bytes):
+                    done[print_] = html
+    else:
+        todo = list(range(len(pages)))  # a first build: every page is rendered
     if render_cache.environment is None:
         render_cache.environment = make_environment(project.layouts, config, project.root)
-    # Many pages (a first build, a changed template) are written into the new output folder
-    # as they are rendered, by every core, rather than held in memory.
-    target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
-    shared = (render_cache.environment, config, pages, favicon, target,
-              stage.output if stage is not None else None)
-    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN)
-    if rendered is None:
-        rendered = _render_chunk(shared, todo)
-    problems: list[Problem] = []
-    for (index, print_), outcome in zip(todo, rendered):
-        if isinstance(outcome, bytes):
-            files[pages[index].output] = done[print_] = outcome
-        elif isinstance(outcome, Staged):
-            files[pages[index].output] = outcome
-        else:
-            problems.extend(outcome)
-    if problems:
-        raise DigestError(problems)
-    render_cache.pages = done
-    render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
 
     def reuse_feed(name: str, key: str) -> Content | None:
         data = render_cache.feeds.get(f"{key} {name}")
@@ -307,28 +292,58 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         return data
 
     feed_keys: dict[str, str] = {}
-    made = feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed, feed_keys,
-                            render_cache.sitemap)
+    made: dict[str, Content] = {}
+
+    def meanwhile() -> None:
+        """The main process's share, done while the workers render."""
+        nonlocal prints
+        if prints is None:
+            prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
+        made.update(feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed,
+                                     feed_keys, render_cache.sitemap))
+        made[".nojekyll"] = b""  # and a mark that this ran
+
+    # Many pages (a first build, a changed template) are written into the new output folder
+    # as they are rendered, by every core, rather than held in memory.
+    target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
+    shared = (render_cache.environment, config, pages, favicon, target,
+              stage.output if stage is not None else None)
+    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile)
+    if rendered is None:
+        rendered = _render_chunk(shared, todo)
+    if not made:
+        meanwhile()
+    assert prints is not None
+    problems: list[Problem] = []
+    for index, outcome in zip(todo, rendered):
+        if isinstance(outcome, bytes):
+            files[pages[index].output] = done[prints[index]] = outcome
+        elif isinstance(outcome, Staged):
+            files[pages[index].output] = outcome
+        else:
+            problems.extend(outcome)
+    if problems:
+        raise DigestError(problems)
+    render_cache.pages = done
+    render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
     render_cache.values = fingerprints.memo
     render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
                           if name in feed_keys and isinstance(data, bytes)}
     render_cache.fingerprints.update(feed_keys)
     files.update(made)
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
-    files[".nojekyll"] = b""
     if config.cname:
         files["CNAME"] = f"{config.cname}\n".encode()
     return files
 
 
-def _render_chunk(shared: tuple, chunk: list[tuple[int, str]]
-                  ) -> list[bytes | Staged | list[Problem]]:
+def _render_chunk(shared: tuple, chunk: list[int]) -> list[bytes | Staged | list[Problem]]:
     """Each page's bytes, or where it was written when there is a target folder."""
     environment, config, pages, favicon, target, output = shared
     common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
     results: list[bytes | Staged | list[Problem]] = []
     failed: set[str] = set()
-    for index, _ in chunk:
+    for index in chunk:
         page = pages[index]
         if page.template in failed or "" in failed:
             results.append([])  # one message per broken template, not one per page

@@ -31,12 +31,14 @@ def worker_count() -> int:
 
 
 def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, items: Sequence,
-                    minimum: int) -> list | None:
+                    minimum: int, meanwhile: Callable[[], None] | None = None) -> list | None:
     """function(shared, chunk) over chunks of items in worker processes, results in order.
 
     None when the work is better done in the main process: too little of it, one core, or
     other threads running (forking a threaded process is unsafe, and the dev server's
-    rebuilds are small anyway).
+    rebuilds are small anyway). `shared` and `items` are inherited by the forked workers,
+    never pickled: only the bounds of each chunk and the results travel. `meanwhile` is
+    the main process's own work, done while the workers run (unless None is returned).
     """
     workers = worker_count()
     if len(items) < minimum or workers < 2 or threading.active_count() > 1:
@@ -44,14 +46,17 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     global _SHARED
-    _SHARED = (function, shared)  # inherited by the forked workers, never pickled
+    _SHARED = (function, shared, items)
     size = max(16, len(items) // (workers * 8))
-    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = pool.map(_run_chunk, bounds)  # every chunk is handed out at once
+            if meanwhile is not None:
+                meanwhile()
             results: list = []
-            for part in pool.map(_run_chunk, range(len(chunks)), chunks):
+            for part in parts:
                 results.extend(part)
             return results
     except (BrokenProcessPool, OSError):
@@ -60,10 +65,10 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
         _SHARED = None
 
 
-_SHARED: tuple[Callable, Any] | None = None
+_SHARED: tuple[Callable, Any, Sequence] | None = None
 
 
-def _run_chunk(_index: int, chunk: Sequence) -> list:
+def _run_chunk(bounds: tuple[int, int]) -> list:
     assert _SHARED is not None
-    function, shared = _SHARED
-    return function(shared, chunk)
+    function, shared, items = _SHARED
+    return function(shared, items[bounds[0]:bounds[1]])
