@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
@@ -9,7 +10,7 @@ from xml.etree.ElementTree import Element
 import markdown
 import nh3
 from markdown.extensions.tables import TableExtension
-from markdown.extensions.toc import TocExtension
+from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags, unique
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
@@ -59,6 +60,29 @@ class _SkipPlainText(Treeprocessor):
                 element.text = PlainText(text)
 
 
+class _HeadingIds(Treeprocessor):
+    """An id on every heading that has none, from its text, unique in the page: what the
+    `toc` extension does, without the table of contents it also builds and serializes (and
+    searches every paragraph for a [TOC] marker to put it in), which no page uses."""
+
+    _HEADING = re.compile("[Hh][123456]")
+
+    def run(self, root: Element) -> None:
+        used = {element.attrib["id"] for element in root.iter() if "id" in element.attrib}
+        for element in root.iter():
+            if isinstance(element.tag, str) and self._HEADING.match(element.tag):
+                if not element.attrib.get("id"):  # none, or an empty one from {#}
+                    name = strip_tags(render_inner_html(remove_fnrefs(element), self.md))
+                    element.attrib["id"] = unique(slugify(html.unescape(name)) or "section",
+                                                  used)
+                element.attrib.pop("data-toc-label", None)
+
+
+class _HeadingIdsExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_HeadingIds(md), "digest_heading_ids", 5)  # toc's place
+
+
 class _BasePathLinks(Treeprocessor):
     """Site-root links in Markdown (/img/a.jpg) get the base_url's sub-path."""
 
@@ -98,8 +122,7 @@ class Renderer:
             _BasePathExtension(config.base_path),
         ]
         if options.heading_anchors:
-            extensions.append(TocExtension(
-                slugify=lambda text, _separator: slugify(text) or "section"))
+            extensions.append(_HeadingIdsExtension())
         if options.smart_quotes:
             extensions.append(TypographyExtension())
         self._markdown = markdown.Markdown(extensions=extensions, output_format="html")

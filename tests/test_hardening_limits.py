@@ -80,9 +80,7 @@ CASES = {
     "quotes nested 500 deep, line after line": (
         front("".join(">" * i + " x\n" for i in range(500))), "page", 5, 200),
     "quotes nested 10,000 deep": (front(">" * 10_000 + " x\n"), "page", 5, 50),
-    "emphasis nested 10,000 deep": (
-        front("*" * 10_000 + "x" + "*" * 10_000), "content/x.md:5: the Markdown is nested "
-                                                    "too deeply", 5, 50),
+    "emphasis nested 10,000 deep": (front("*" * 10_000 + "x" + "*" * 10_000), "page", 5, 50),
     "HTML nested 20,000 deep": (front("<div>" * 20_000 + "x" + "</div>" * 20_000), "page",
                                 10, 200),
     "100,000 unclosed brackets": (front("[" * 100_000), "content/x.md:5: too many '['", 3, 30),
