@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,18 +69,26 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     render_cache = cache.load_pages(project.root) if reuse else RenderCache()
     previous = Previous.of(output) if reuse and write else None
     stage = Stage(output) if write else None
+    # A build makes few reference cycles and lives briefly: the collector's passes over tens
+    # of thousands of articles and pages (and over the memory forked workers share) are waste.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
+        # the parsed articles are saved while the workers render: they are good whatever
+        # happens next
+        save = (lambda: cache.save_articles(project.root, parse_cache)) if write else None
         result = assemble(project, config, options, now, parse_cache, render_cache, previous,
-                          stage=stage)
+                          stage=stage, meanwhile=save)
         report = None
         if write:
             report = write_site(result.files, output, reuse=reuse, stage=stage)
     finally:
         if stage is not None:
             stage.close()
+        if collecting:
+            gc.enable()
     if report is not None:
         render_cache.written = report.manifest
-        cache.save_articles(project.root, parse_cache)
         cache.save_pages(project.root, render_cache)
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
@@ -86,10 +96,12 @@ def build(project: Project, config: Config, options: Options, now: datetime,
 def assemble(project: Project, config: Config, options: Options, now: datetime,
              parse_cache: ParseCache, render_cache: RenderCache,
              previous: Previous | None = None, previous_site: Site | None = None,
-             changed: frozenset[str] | None = None, stage: Stage | None = None) -> Result:
+             changed: frozenset[str] | None = None, stage: Stage | None = None,
+             meanwhile: Callable[[], None] | None = None) -> Result:
     """Everything the output folder will hold, in memory. The caches make a rebuild cheap;
     `changed` names the only article files that changed since the last call, if known.
-    With `stage`, pages rendered in bulk go straight into the new output folder."""
+    With `stage`, pages rendered in bulk go straight into the new output folder.
+    `meanwhile` is done once the articles are parsed, while pages render."""
     articles, sources, problems = parse_articles(project, config, parse_cache, changed)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
                                      config, previous_site)
@@ -97,7 +109,7 @@ def assemble(project: Project, config: Config, options: Options, now: datetime,
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config, render_cache.plan)
     files = render_site(project, config, site, pages, now, render_cache, sources, previous,
-                        stage)
+                        stage, meanwhile)
     files = add_static(files, project)
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
 
@@ -240,8 +252,8 @@ def _renderer(config: Config) -> Renderer:
 
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                 now: datetime, render_cache: RenderCache, sources: dict[str, str],
-                previous: Previous | None = None, stage: Stage | None = None
-                ) -> dict[str, Content]:
+                previous: Previous | None = None, stage: Stage | None = None,
+                also: Callable[[], None] | None = None) -> dict[str, Content]:
     """Every page, feed and extra file as bytes, keyed by its path in the output.
 
     A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
@@ -297,6 +309,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""
         nonlocal prints
+        if also is not None:
+            also()
         if prints is None:
             prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
         made.update(feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed,

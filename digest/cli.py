@@ -9,12 +9,11 @@ from pathlib import Path
 
 import click
 
-from . import scaffold, serve
+from . import scaffold
 from .build import Options, build, build_time
 from .config import Config, override
 from .errors import DigestError
 from .project import Project
-from .serve import Session
 
 try:
     VERSION = version("digest")
@@ -105,7 +104,9 @@ def serve_command(config_file: Path, host: str, port: int, drafts: bool, future:
     if not _is_loopback(host):
         click.echo(f"Warning: listening on {host}: other machines can reach this server.",
                    err=True)
-    session = Session(Project.at(config_file), Options(drafts, future))
+    from . import serve  # the file watcher and HTTP server: not needed by other commands
+
+    session = serve.Session(Project.at(config_file), Options(drafts, future))
     serve.run(session, host, port, lambda line: click.echo(line), open_browser)
 
 

@@ -47,7 +47,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
         return None
     global _SHARED
     _SHARED = (function, shared, items)
-    size = max(16, len(items) // (workers * 8))
+    # small chunks, so that no worker is left with a long one while the others are idle
+    size = max(16, len(items) // (workers * 32))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
         context = multiprocessing.get_context("fork")
