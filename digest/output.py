@@ -20,6 +20,7 @@ import os
 import shutil
 import stat
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -224,29 +225,33 @@ def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
             if staged:
                 _remove_ours(new)  # the same bytes as the output already holds
             return WriteReport(0, len(files), manifest)  # nothing to do: every byte is there
-        changed: list[str] = []
-        unchanged = 0
         if not staged:
             new.mkdir()
             started = True
             # first of all, so that a build killed now leaves a folder known to be digest's
             (new / MANIFEST).write_bytes(b"{}\n")
-        for rel in sorted(files):
-            content = files[rel]
-            digest, size = sized[rel]
-            if isinstance(content, Staged):
-                if previous.get(rel) == digest:
-                    unchanged += 1
-                else:
-                    changed.append(rel)
-                continue
-            target = new / _safe_relative(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if previous.get(rel) == digest and _link(output / rel, target, size, written):
-                unchanged += 1
-                continue
-            _copy(output / rel if isinstance(content, Kept) else content, target)
-            changed.append(rel)
+
+        def place(names: list[str]) -> list[bool]:
+            """Put each file in the new folder; True for those the output already had."""
+            kept = []
+            for rel in names:
+                content = files[rel]
+                digest, size = sized[rel]
+                if isinstance(content, Staged):
+                    kept.append(previous.get(rel) == digest)
+                    continue
+                target = new / _safe_relative(rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if previous.get(rel) == digest and _link(output / rel, target, size, written):
+                    kept.append(True)
+                    continue
+                _copy(output / rel if isinstance(content, Kept) else content, target)
+                kept.append(False)
+            return kept
+
+        names = sorted(files)
+        changed = [rel for rel, kept in zip(names, _in_threads(place, names)) if not kept]
+        unchanged = len(names) - len(changed)
         (new / MANIFEST).write_bytes(_manifest_bytes(manifest))
         if os.path.lexists(output):
             _refuse_foreign(output, str(output))  # again: something may have come meanwhile
@@ -434,15 +439,52 @@ def _remove_ours(folder: Path) -> None:
     """Remove a folder of digest's, its manifest last: until the end it stays recognisable."""
     if not _is_ours(folder):
         return
-    for current, folders, names in os.walk(folder, topdown=False):
-        for name in names:
-            if not (name == MANIFEST and current == str(folder)):
-                os.unlink(os.path.join(current, name))
-        for name in folders:
-            path = os.path.join(current, name)
-            os.unlink(path) if os.path.islink(path) else os.rmdir(path)
+    parts: list[str] = []  # what is inside, a level or two down, to remove several at once
+    tops: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name == MANIFEST:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                tops.append(entry.path)
+                with os.scandir(entry.path) as inner:
+                    parts.extend(item.path for item in inner)
+            else:
+                parts.append(entry.path)
+    _in_threads(_remove_tree, parts)
+    for top in tops:
+        os.rmdir(top)
     (folder / MANIFEST).unlink(missing_ok=True)
     folder.rmdir()
+
+
+def _remove_tree(paths: list[str]) -> list[None]:
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            for current, folders, names in os.walk(path, topdown=False):
+                for name in names:
+                    os.unlink(os.path.join(current, name))
+                for name in folders:
+                    inner = os.path.join(current, name)
+                    os.unlink(inner) if os.path.islink(inner) else os.rmdir(inner)
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    return [None] * len(paths)
+
+
+# File system calls wait on the disk, not on Python: a few threads keep it busier.
+_THREADS = 4
+
+
+def _in_threads(function, items: list) -> list:
+    """function(chunk) over chunks of items, a few chunks at once; the results in order."""
+    if len(items) < 512:
+        return function(items)
+    size = max(64, len(items) // (_THREADS * 8))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    with ThreadPoolExecutor(_THREADS) as pool:
+        return [result for part in pool.map(function, chunks) for result in part]
 
 
 def _is_temporary(name: str) -> bool:
