@@ -1,0 +1,93 @@
+"""Properties: the dev server's in-place regrouping equals grouping from scratch."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.config import Config
+from digest.model import Article, Label
+from digest.site import group_site
+from digest.slugs import slugify
+
+CONFIG = Config()
+START = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+# few values of each, so that equal times, equal titles and other spellings of a name meet
+TITLES = st.sampled_from(["Alpha", "alpha", "Beta", "Gamma report", "Zeta"])
+TIMES = st.sampled_from([START + timedelta(hours=h) for h in (0, 0, 1, 20, 30, 50)])
+TOPICS = st.sampled_from(["World", "world ", "Science"])
+TAGS = st.lists(st.sampled_from(["Energy", "energy", "Water", "Roads"]), max_size=3)
+
+
+def label(name: str, kind: str) -> Label:
+    slug = slugify(name)
+    return Label(name, slug, f"/{kind}/{slug}/")
+
+
+def article(index: int, title: str, when: datetime, topic: str, tags: list[str],
+            body: str = "<p>Text.</p>") -> Article:
+    slug = f"story-{index}"
+    return Article(path=f"content/{slug}.md", title=title, date=when, has_time=True,
+                   updated=None, topic=label(topic, "topics"),
+                   tags=tuple(label(tag, "tags") for tag in tags), authors=(), summary="",
+                   source=None, image=None, slug=slug, draft=False, body=body,
+                   url=f"/{when:%Y/%m/%d}/{slug}/")
+
+
+base_articles = st.lists(st.tuples(TITLES, TIMES, TOPICS, TAGS), min_size=1, max_size=12)
+edits = st.lists(st.tuples(st.integers(0, 11), st.one_of(
+    st.tuples(st.just("title"), TITLES),
+    st.tuples(st.just("body"), st.text(max_size=5)),
+    st.tuples(st.just("time"), TIMES),
+    st.tuples(st.just("topic"), TOPICS),
+    st.tuples(st.just("tags"), TAGS),
+)), min_size=1, max_size=4)
+
+
+def edited(old: Article, index: int, change: tuple) -> Article:
+    kind, value = change
+    if kind == "title":
+        return dataclasses.replace(old, title=value)
+    if kind == "body":
+        return dataclasses.replace(old, body=f"<p>{value}</p>")
+    if kind == "time":
+        return article(index, old.title, value, old.topic.name, [t.name for t in old.tags],
+                       old.body)
+    if kind == "topic":
+        return dataclasses.replace(old, topic=label(value, "topics"))
+    return dataclasses.replace(old, tags=tuple(label(tag, "tags") for tag in value))
+
+
+@settings(max_examples=400)
+@given(base_articles, edits)
+def test_regrouping_after_edits_equals_grouping_from_scratch(base, changes) -> None:
+    articles = [article(i, *fields) for i, fields in enumerate(base)]
+    previous, problems = group_site(list(articles), CONFIG)
+    assert not problems
+    for index, change in changes:
+        index %= len(articles)
+        articles[index] = edited(articles[index], index, change)
+    again, problems = group_site(list(articles), CONFIG, previous)
+    fresh, fresh_problems = group_site(list(articles), CONFIG)
+    assert problems == fresh_problems
+    assert again == fresh
+    for name in ("topics", "tags", "days", "months"):  # every group lists the same articles
+        for kept, made in zip(getattr(again, name), getattr(fresh, name)):
+            assert kept == made
+
+
+def test_an_edit_in_place_keeps_every_untouched_group_as_it_was() -> None:
+    articles = [article(0, "One", START, "World", ["Energy"]),
+                article(1, "Two", START + timedelta(days=1), "Science", ["Water"]),
+                article(2, "Three", START + timedelta(days=2), "World", ["Roads"])]
+    previous, _ = group_site(list(articles), CONFIG)
+    articles[1] = dataclasses.replace(articles[1], title="Two, revised")
+    again, _ = group_site(list(articles), CONFIG, previous)
+    assert again.topics[0] is not previous.topics[0]  # Science holds the edited one
+    assert again.topics[1] is previous.topics[1]
+    assert [tag is old for tag, old in zip(again.tags, previous.tags)] == [True, True, False]
+    assert [day is old for day, old in zip(again.days, previous.days)] == [True, False, True]
+    assert again.articles[1].title == "Two, revised"
