@@ -141,10 +141,13 @@ def main() -> None:
     arguments = parser.parse_args()
     sizes = arguments.n or [1000, 10000]
 
+    from importlib.metadata import version
+
     import digest.cli
 
-    print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, {platform.machine()}")
+    libraries = ", ".join(f"{name} {version(name)}" for name in ("Markdown", "Jinja2", "PyYAML"))
+    print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, {libraries}, "
+          f"{os.cpu_count()} cores, {platform.machine()}, corpora in {tempfile.gettempdir()}")
     header = ("articles", "cold s", "warm s", "no-op s", "rebuild ms", "reload ms", "peak MB")
     rows = []
     for size in sizes:
