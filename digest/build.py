@@ -81,7 +81,8 @@ def build(project: Project, config: Config, options: Options, now: datetime,
                           stage=stage, meanwhile=save)
         report = None
         if write:
-            report = write_site(result.files, output, reuse=reuse, stage=stage)
+            report = write_site(result.files, output, reuse=reuse, stage=stage,
+                                spare=project.root / cache.CACHE_FOLDER / cache.SPARE_OUTPUT)
     finally:
         if stage is not None:
             stage.close()

@@ -25,6 +25,7 @@ from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
+SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
 _FORMAT = 4  # of the cache files; a change makes older caches start afresh
 
 

@@ -194,23 +194,25 @@ def _cannot_write(output: Path, err: OSError) -> DigestError:
 
 
 def write_site(files: dict[str, Content], output: Path, reuse: bool = True,
-               stage: Stage | None = None) -> WriteReport:
+               stage: Stage | None = None, spare: Path | None = None) -> WriteReport:
     """Write `files` (relative POSIX paths) as the new output folder, atomically swapped in.
-    `stage`: where Staged files were written, if any were."""
+    `stage`: where Staged files were written, if any were. `spare`: where the output before
+    the previous one is kept, to be brought up to date and swapped in, rather than making
+    every folder and file of the site again (see _through_spare)."""
     new, old = _siblings(output)
     staged = stage is not None and stage.path is not None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         if staged:  # already locked
-            return _write_site(files, output, new, old, reuse, staged)
+            return _write_site(files, output, new, old, reuse, staged, spare)
         with _writing(output):
-            return _write_site(files, output, new, old, reuse, staged)
+            return _write_site(files, output, new, old, reuse, staged, spare)
     except OSError as err:
         raise _cannot_write(output, err) from None
 
 
 def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
-                reuse: bool, staged: bool) -> WriteReport:
+                reuse: bool, staged: bool, spare: Path | None = None) -> WriteReport:
     started = staged
     try:
         if not staged:
@@ -225,6 +227,10 @@ def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
             if staged:
                 _remove_ours(new)  # the same bytes as the output already holds
             return WriteReport(0, len(files), manifest)  # nothing to do: every byte is there
+        if spare is not None and not staged and reuse:
+            through = _through_spare(files, sized, previous, written, output, spare, old)
+            if through is not None:
+                return through
         if not staged:
             new.mkdir()
             started = True
@@ -255,7 +261,7 @@ def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
         (new / MANIFEST).write_bytes(_manifest_bytes(manifest))
         if os.path.lexists(output):
             _refuse_foreign(output, str(output))  # again: something may have come meanwhile
-        _swap(new, output, old)
+        _swap(new, output, old, spare if reuse else None)
     except BaseException:
         if started:
             _remove_ours(new)
@@ -396,16 +402,90 @@ def _manifest_bytes(manifest: dict[str, str]) -> bytes:
     return (json.dumps(manifest, sort_keys=True, separators=(",\n", ":")) + "\n").encode()
 
 
-def _swap(new: Path, output: Path, old: Path) -> None:
-    """Put `new` in the place of `output`; the previous output is removed."""
+def _swap(new: Path, output: Path, old: Path, spare: Path | None = None) -> None:
+    """Put `new` in the place of `output`; the previous output becomes the spare, if there
+    is a place for one, or is removed."""
     if not os.path.lexists(output):
         os.rename(new, output)
     elif exchange(new, output):
-        _remove_ours(new)  # now the previous output; a kill here leaves it for the next build
+        _retire(new, spare)  # now the previous output; a kill here leaves it for the next build
     else:
         os.rename(output, old)  # from here to the next rename there is no output folder
         os.rename(new, output)
+        _retire(old, spare)
+
+
+def _retire(folder: Path, spare: Path | None) -> None:
+    """Keep a previous output as the spare, or remove it."""
+    if spare is not None and not os.path.lexists(spare):
+        try:
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(folder, spare)
+            return
+        except OSError:
+            pass  # another file system, say: not worth a copy
+    _remove_ours(folder)
+
+
+def _through_spare(files: dict[str, Content], sized: dict[str, tuple[str, int]],
+                   previous: dict[str, str], written: int | None, output: Path, spare: Path,
+                   old: Path) -> WriteReport | None:
+    """The new output made from the spare (an earlier output, kept by _swap) by writing only
+    the files that differ from it, then swapped in; the previous output becomes the spare.
+
+    A warm build of a large site would otherwise make every one of its folders again and
+    remove as many. The spare is not the output: while it is brought up to date the output
+    stays as it was, and its manifest says "nothing is known" until it is done, so that one
+    left by a killed build is removed, not used. None when there is no usable spare.
+    """
+    if not os.path.isdir(spare) or os.path.islink(spare):
+        return None
+    known = read_manifest(spare)
+    if not known or foreign_files(spare):  # a killed update's, or not only ours: not used
+        if not known:
+            _remove_ours(spare)
+        return None
+    known_time = _manifest_time(spare)
+    manifest = {rel: digest for rel, (digest, _) in sized.items()}
+    try:
+        (spare / MANIFEST).write_bytes(b"{}\n")
+
+        def place(names: list[str]) -> list[bool]:
+            """Bring each file of the spare up to date; True for those the output had."""
+            same = []
+            for rel in names:
+                digest, size = sized[rel]
+                same.append(previous.get(rel) == digest)
+                if known.get(rel) == digest and _untouched(spare / rel, size, known_time):
+                    continue
+                target = spare / _safe_relative(rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = target.with_name(f".{target.name}{_TEMPORARY}")
+                content = files[rel]
+                if not (same[-1] and _link(output / rel, temporary, size, written)):
+                    _copy(output / rel if isinstance(content, Kept) else content, temporary)
+                os.replace(temporary, target)  # never into the file: it may be a hard link
+            return same
+
+        names = sorted(files)
+        changed = [rel for rel, same in zip(names, _in_threads(place, names)) if not same]
+        for rel in sorted(known.keys() - manifest.keys()):
+            _remove(spare, rel)
+        (spare / MANIFEST).write_bytes(_manifest_bytes(manifest))
+    except OSError:
+        _remove_ours(spare)  # a file where a folder now goes, say: start from nothing
+        return None
+    if os.path.lexists(output):
+        _refuse_foreign(output, str(output))  # again: something may have come meanwhile
+    if not os.path.lexists(output):
+        os.rename(spare, output)
+    elif not exchange(spare, output):  # exchanged: the spare is now the previous output
+        os.rename(output, old)
+        os.rename(spare, output)
         _remove_ours(old)
+    gone = sorted(previous.keys() - manifest.keys())
+    return WriteReport(len(changed), len(names) - len(changed), manifest, len(gone),
+                       tuple(changed + gone))
 
 
 def _recover(output: Path, old: Path) -> None:

@@ -119,6 +119,39 @@ def test_a_build_killed_at_random_moments_leaves_old_or_new_output_whole(
     assert "old" in outcomes  # killed before the swap at least once
 
 
+def test_a_warm_build_killed_at_random_moments_leaves_old_or_new_output_whole(
+        corpus: Path, tmp_path: Path) -> None:
+    """Warm builds write few files, into the spare output they then swap in."""
+    root = fresh_copy(corpus, tmp_path)
+    states = {}
+    for version in (1, 2, 1, 2):  # the last two have a spare to bring up to date
+        set_version(root, version)
+        started = time.monotonic()
+        build(root)
+        seconds = time.monotonic() - started
+        states[version] = snapshot(root / "site")
+    assert (root / ".digest-cache/output").is_dir()
+    current = 2
+    rng = random.Random(2027)
+    outcomes = []
+    for attempt in range(8):
+        target = 3 - current
+        set_version(root, target)
+        process = digest_process(root)
+        time.sleep(rng.uniform(0.05, seconds * 1.1))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=60)
+        got = snapshot(root / "site")
+        assert got in (states[current], states[target]), f"attempt {attempt}: a mixed output"
+        assert beside(root) <= {"site"} | LEFTOVERS
+        outcomes.append("new" if got == states[target] else "old")
+        current = target if got == states[target] else current
+    build(root)
+    assert snapshot(root / "site") == states[target]
+    assert beside(root) == {"site"}
+    assert "old" in outcomes
+
+
 KILL_SELF = "import os, signal\ndef die(*_):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
 
 # where to kill the build: a script run in the build's process before it starts

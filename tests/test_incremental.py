@@ -244,4 +244,67 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
     edit_title(sorted((root / "content").rglob("*.md"))[0], "Saved again")
     build(project, project.read_config(), Options(), NOW)
     assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
-        ".gitignore", "articles.jsonl", "pages.json"]
+        ".gitignore", "articles.jsonl", "output", "pages.json"]
+
+
+def test_warm_builds_bring_the_spare_output_up_to_date_and_swap_it_in(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """The output before the previous one is kept in .digest-cache/output; a warm build
+    writes only what differs from it, then swaps it with the output."""
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    spare = root / ".digest-cache/output"
+    build(project, project.read_config(), Options(), NOW)
+    assert not spare.exists()  # a first build has no previous output
+    files = sorted((root / "content").rglob("*.md"))
+    for step, path in enumerate(files[:4]):
+        edit_title(path, f"Change {step}")
+        result = build(project, project.read_config(), Options(), NOW)
+        assert spare.is_dir() and 0 < result.report.written < 30
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+    output = root / "_site"
+    same = [p for p in output.rglob("index.html") if p.stat().st_nlink > 1]
+    assert same  # unchanged files are shared with the spare, not copied
+    files[5].unlink()
+    build(project, project.read_config(), Options(), NOW)
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+
+
+def test_a_spare_left_by_a_killed_build_is_not_used(corpus: Path, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    files = sorted((root / "content").rglob("*.md"))
+    edit_title(files[0], "First change")
+    build(project, project.read_config(), Options(), NOW)
+    spare = root / ".digest-cache/output"
+    # as a build killed while bringing it up to date leaves it
+    (spare / ".digest-manifest.json").write_text("{}\n")
+    (spare / "index.html").write_text("half written")
+    (spare / ".stray.html.digest-tmp").write_text("half written")
+    edit_title(files[1], "Second change")
+    build(project, project.read_config(), Options(), NOW)
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+    assert not (root / "_site/.stray.html.digest-tmp").exists()
+
+
+def test_a_spare_holding_files_digest_did_not_write_is_left_alone(corpus: Path,
+                                                                  tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    files = sorted((root / "content").rglob("*.md"))
+    edit_title(files[0], "First change")
+    build(project, project.read_config(), Options(), NOW)
+    mine = root / ".digest-cache/output/mine.txt"
+    mine.write_text("mine")
+    edit_title(files[1], "Second change")
+    build(project, project.read_config(), Options(), NOW)
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+    assert mine.read_text() == "mine"
+    assert not (root / "_site/mine.txt").exists()

@@ -45,7 +45,8 @@ def test_the_workflow_builds_and_deploys_with_the_official_pages_actions() -> No
     assert list(steps) == ["actions/checkout", "actions/setup-python", "Install digest",
                            "actions/configure-pages", "actions/cache", "Build the site",
                            "actions/upload-pages-artifact"]
-    assert steps["actions/cache"]["with"]["path"] == ".digest-cache"
+    assert steps["actions/cache"]["with"]["path"].split() == [".digest-cache",
+                                                             "!.digest-cache/output"]
     assert steps["actions/setup-python"]["with"]["cache"] == "pip"
     assert steps["actions/configure-pages"]["id"] == "pages"
     build_step = steps["Build the site"]
