@@ -260,6 +260,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
     is not rendered again: its bytes come from memory (dev server) or from the previous
     output (digest build). An edited article re-renders only the pages that show it.
+    With `stage`, many pages to render are written into the new output folder instead of
+    returned as bytes; `also` is done by the main process while worker processes render.
     """
     render_cache.reset_unless(cache.settings_key(config, cache.template_hashes(project)))
     favicon = project.favicon(config)
@@ -306,6 +308,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
 
     feed_keys: dict[str, str] = {}
     made: dict[str, Content] = {}
+    ran: list[bool] = []
 
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""
@@ -316,7 +319,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
         made.update(feeds.feed_files(config, site, pages, now, fingerprints.of, reuse_feed,
                                      feed_keys, render_cache.sitemap))
-        made[".nojekyll"] = b""  # and a mark that this ran
+        ran.append(True)
 
     # Many pages (a first build, a changed template) are written into the new output folder
     # as they are rendered, by every core, rather than held in memory.
@@ -326,7 +329,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile)
     if rendered is None:
         rendered = _render_chunk(shared, todo)
-    if not made:
+    if not ran:
         meanwhile()
     assert prints is not None
     problems: list[Problem] = []
@@ -347,6 +350,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     render_cache.fingerprints.update(feed_keys)
     files.update(made)
     files["theme.css"] = (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
+    files[".nojekyll"] = b""
     if config.cname:
         files["CNAME"] = f"{config.cname}\n".encode()
     return files
@@ -358,9 +362,10 @@ def _render_chunk(shared: tuple, chunk: list[int]) -> list[bytes | Staged | list
     common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
     results: list[bytes | Staged | list[Problem]] = []
     failed: set[str] = set()
+    cannot_write = False
     for index in chunk:
         page = pages[index]
-        if page.template in failed or "" in failed:
+        if page.template in failed or cannot_write:
             results.append([])  # one message per broken template, not one per page
             continue
         try:
@@ -371,7 +376,7 @@ def _render_chunk(shared: tuple, chunk: list[int]) -> list[bytes | Staged | list
             failed.add(page.template)
             results.append(err.problems)
         except OSError as err:  # writing into the new output folder: a full disk, say
-            failed.add("")
+            cannot_write = True
             where = f" ({err.filename})" if err.filename else ""
             results.append([problem(output, 0, f"cannot write the output: "
                                                f"{err.strerror or err}{where}")])
