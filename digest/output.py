@@ -7,7 +7,9 @@ undoes if it was killed between them. A failed or killed build leaves the previo
 output as it was, and the next build clears what it left beside it. digest removes
 only what it wrote: the output folder is replaced only while every file in it is in
 its manifest. Files whose bytes did not change are hard-linked from the previous
-output instead of written again.
+output instead of written again. The output a build replaces can be kept as a spare
+(in .digest-cache/), which the next build brings up to date and swaps in, writing only
+the files that differ, instead of making every folder of the site again.
 """
 
 from __future__ import annotations
