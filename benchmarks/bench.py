@@ -32,6 +32,7 @@ ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1798761600", "PYTHONUNBUFFERED": "1"}
 
 def run_build(site: Path, *args: str) -> tuple[float, float]:
     """(seconds, peak resident MB) of one `digest build` process and its children."""
+    os.sync()  # what earlier steps wrote or deleted reaches the disk first, not during this one
     started = time.perf_counter()
     process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=ENV,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
