@@ -247,24 +247,38 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
         ".gitignore", "articles.jsonl", "output", "pages.json"]
 
 
+def site_with_a_spare(corpus: Path, tmp_path: Path, monkeypatch
+                      ) -> tuple[Path, Project, list[Path]]:
+    """A copy of the corpus built, then built again after an edit: it has a spare output."""
+    # as in a large site, a warm build renders its few pages in the main process (more
+    # would go straight into a new folder, not through the spare)
+    monkeypatch.setattr("digest.build.RENDER_MIN", 400)
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    assert not (root / ".digest-cache/output").exists()  # a first build has no previous output
+    files = sorted((root / "content").rglob("*.md"))
+    edit_title(files[0], "First change")
+    build(project, project.read_config(), Options(), NOW)
+    assert (root / ".digest-cache/output").is_dir()
+    return root, project, files
+
+
 def test_warm_builds_bring_the_spare_output_up_to_date_and_swap_it_in(
         corpus: Path, tmp_path: Path, monkeypatch) -> None:
     """The output before the previous one is kept in .digest-cache/output; a warm build
     writes only what differs from it, then swaps it with the output."""
-    root = tmp_path / "site"
-    shutil.copytree(corpus, root)
-    project = Project.at(root / "site.yaml")
+    root, project, files = site_with_a_spare(corpus, tmp_path, monkeypatch)
     spare = root / ".digest-cache/output"
-    build(project, project.read_config(), Options(), NOW)
-    assert not spare.exists()  # a first build has no previous output
-    files = sorted((root / "content").rglob("*.md"))
-    for step, path in enumerate(files[:4]):
+    for step, path in enumerate(files[1:4]):
+        folder = spare.stat().st_ino
         edit_title(path, f"Change {step}")
         result = build(project, project.read_config(), Options(), NOW)
+        assert (root / "_site").stat().st_ino == folder  # the spare is the output now
         assert spare.is_dir() and 0 < result.report.written < 30
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
-    output = root / "_site"
-    same = [p for p in output.rglob("index.html") if p.stat().st_nlink > 1]
+    same = [p for p in (root / "_site").rglob("index.html") if p.stat().st_nlink > 1]
     assert same  # unchanged files are shared with the spare, not copied
     files[5].unlink()
     build(project, project.read_config(), Options(), NOW)
@@ -273,13 +287,7 @@ def test_warm_builds_bring_the_spare_output_up_to_date_and_swap_it_in(
 
 def test_a_spare_left_by_a_killed_build_is_not_used(corpus: Path, tmp_path: Path,
                                                      monkeypatch) -> None:
-    root = tmp_path / "site"
-    shutil.copytree(corpus, root)
-    project = Project.at(root / "site.yaml")
-    build(project, project.read_config(), Options(), NOW)
-    files = sorted((root / "content").rglob("*.md"))
-    edit_title(files[0], "First change")
-    build(project, project.read_config(), Options(), NOW)
+    root, project, files = site_with_a_spare(corpus, tmp_path, monkeypatch)
     spare = root / ".digest-cache/output"
     # as a build killed while bringing it up to date leaves it
     (spare / ".digest-manifest.json").write_text("{}\n")
@@ -289,18 +297,13 @@ def test_a_spare_left_by_a_killed_build_is_not_used(corpus: Path, tmp_path: Path
     build(project, project.read_config(), Options(), NOW)
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
     assert not (root / "_site/.stray.html.digest-tmp").exists()
+    assert (spare / ".digest-manifest.json").read_text() != "{}\n"  # replaced, not kept
 
 
 def test_a_spare_holding_files_digest_did_not_write_is_left_alone(corpus: Path,
                                                                   tmp_path: Path,
                                                                   monkeypatch) -> None:
-    root = tmp_path / "site"
-    shutil.copytree(corpus, root)
-    project = Project.at(root / "site.yaml")
-    build(project, project.read_config(), Options(), NOW)
-    files = sorted((root / "content").rglob("*.md"))
-    edit_title(files[0], "First change")
-    build(project, project.read_config(), Options(), NOW)
+    root, project, files = site_with_a_spare(corpus, tmp_path, monkeypatch)
     mine = root / ".digest-cache/output/mine.txt"
     mine.write_text("mine")
     edit_title(files[1], "Second change")
