@@ -103,12 +103,18 @@ def test_a_new_build_adds_one_commit_and_an_unchanged_one_none(repo: SiteDir) ->
     assert "2025/06/02/two/index.html" in tree(repo.root)
 
 
-def test_push_publishes_gh_pages_to_the_remote_and_nothing_else(repo: SiteDir,
-                                                                 tmp_path: Path) -> None:
+def bare_remote(repo: SiteDir, tmp_path: Path, name: str) -> Path:
+    """A bare repository added to `repo` as the remote `name`, with main pushed to it."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo.root, "remote", "add", "origin", str(remote))
-    git(repo.root, "push", "-q", "origin", "main")
+    git(repo.root, "remote", "add", name, str(remote))
+    git(repo.root, "push", "-q", name, "main")
+    return remote
+
+
+def test_push_publishes_gh_pages_to_the_remote_and_nothing_else(repo: SiteDir,
+                                                                 tmp_path: Path) -> None:
+    remote = bare_remote(repo, tmp_path, "origin")
     main_before = git(remote, "rev-parse", "main")
     run = repo.digest("deploy", "--push")
     assert run.exit_code == 0, run.errors
@@ -121,10 +127,7 @@ def test_push_publishes_gh_pages_to_the_remote_and_nothing_else(repo: SiteDir,
 
 
 def test_a_fresh_clone_carries_on_the_remote_history(repo: SiteDir, tmp_path: Path) -> None:
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo.root, "remote", "add", "upstream", str(remote))
-    git(repo.root, "push", "-q", "upstream", "main")
+    remote = bare_remote(repo, tmp_path, "upstream")
     assert repo.digest("deploy", "--push", "--remote", "upstream").exit_code == 0
     published = git(remote, "rev-parse", "gh-pages")
     clone = SiteDir(tmp_path / "clone")
@@ -138,10 +141,7 @@ def test_a_fresh_clone_carries_on_the_remote_history(repo: SiteDir, tmp_path: Pa
 
 def test_a_fresh_clone_with_the_same_build_takes_the_remote_branch(repo: SiteDir,
                                                                   tmp_path: Path) -> None:
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo.root, "remote", "add", "origin", str(remote))
-    git(repo.root, "push", "-q", "origin", "main")
+    remote = bare_remote(repo, tmp_path, "origin")
     assert repo.digest("deploy", "--push").exit_code == 0
     published = git(remote, "rev-parse", "gh-pages")
     clone = SiteDir(tmp_path / "clone")
