@@ -14,7 +14,7 @@ from .config import Config
 from .errors import DigestError, Problem, did_you_mean, problem
 from .limits import markdown_problem, size_problem, slug_problem
 from .markup import Renderer, first_paragraph, plain_text, split_more
-from .model import Article, Image, Label, Source
+from .model import Article, Image, Label, ParsedArticle, Source
 from .slugs import match_key, slugify
 from .yamltext import Field, load_mapping, type_name
 
@@ -81,7 +81,13 @@ def parse_date(value: Any, zone: ZoneInfo) -> tuple[datetime, bool]:
 
 
 def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> Article:
-    """One article from its text; `path` is for messages and the default slug."""
+    """One article from its text, placed in the site of `config`."""
+    return place_article(parse_source(text, path, config.zone, renderer), config)
+
+
+def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> ParsedArticle:
+    """One article file's text as parsed, nothing of the site in it; `path` is for
+    messages and the default slug."""
     front, body_text, body_line = split_front_matter(text, path)
     fields = load_mapping(front, path, first_line=2)
     problems: list[Problem] = []
@@ -92,29 +98,26 @@ def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> A
             problems.append(problem(path, item.line, f"unknown key '{key}'"
                                                      f"{did_you_mean(key, KNOWN_KEYS)}"))
     title = reader.text("title", required=True)
-    date, has_time = reader.date("date", config.zone, required=True)
-    updated, _ = reader.date("updated", config.zone)
+    date, has_time = reader.date("date", zone, required=True)
+    updated, _ = reader.date("updated", zone)
     if date and updated and updated < date:
         problems.append(problem(path, fields["updated"].line, "updated: is earlier than date"))
-    topic = _topic(reader.text("topic") or config.default_topic, config)
-    if not topic.slug:
-        problems.append(problem(path, fields["topic"].line, "topic: needs a letter or a digit"))
-    elif slug_problem(topic.slug):
-        problems.append(problem(path, fields["topic"].line, f"topic: {slug_problem(topic.slug)}"))
-    elif config.strict_topics and topic.url == "":
-        names = [t.title for t in config.topics] + [config.default_topic]
-        problems.append(problem(path, fields["topic"].line, f"topic: unknown topic "
-                                f"'{topic.name}'{did_you_mean(topic.name, names)}; "
-                                "strict_topics allows only the topics of site.yaml"))
-    tags = tuple(Label(name, slugify(name), f"{config.base_path}tags/{slugify(name)}/")
-                 for name in reader.names("tags"))
+    topic = None
+    written = reader.text("topic")
+    if written:
+        topic = (written, slugify(written))
+        if not topic[1]:
+            problems.append(problem(path, fields["topic"].line, "topic: needs a letter or a digit"))
+        elif slug_problem(topic[1]):
+            problems.append(problem(path, fields["topic"].line,
+                                    f"topic: {slug_problem(topic[1])}"))
+    tags = tuple((name, slugify(name)) for name in reader.names("tags"))
     if "author" in fields and "authors" in fields:
         problems.append(problem(path, fields["authors"].line, "use either author or authors"))
     authors = reader.names("authors")
     authors = authors or ((reader.text("author"),) if reader.text("author") else ())
-    authors = authors or ((config.author,) if config.author else ())
     source = reader.source("source")
-    image = reader.image("image", config.base_path)
+    image = reader.image("image")
     slug = reader.slug("slug", path)
     draft = reader.flag("draft")
     slow = markdown_problem(body_text, path, body_line)
@@ -140,19 +143,45 @@ def parse_article(text: str, path: str, config: Config, renderer: Renderer) -> A
                                                    "unusual markup, such as {attribute} "
                                                    "lists")) from None
     extra = {key: item.value for key, item in fields.items() if key not in KNOWN_KEYS}
-    return Article(
+    return ParsedArticle(
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
-        tags=tags, authors=authors, summary=summary, source=source, image=image, slug=slug,
-        draft=draft, body=body, url=f"{config.base_path}{date:%Y/%m/%d}/{slug}/", extra=extra)
+        topic_line=fields["topic"].line if "topic" in fields else 1, tags=tags,
+        authors=authors, summary=summary, source=source, image=image, slug=slug, draft=draft,
+        html=body, extra=extra)
 
 
-def _topic(name: str, config: Config) -> Label:
+def place_article(parsed: ParsedArticle, config: Config) -> Article:
+    """The parsed article in the site of `config`: its URL, its topic and tags as the site
+    names them, the site's author when it names none, its image under the base path."""
+    base = config.base_path
+    topic = _topic(parsed.topic, config)
+    if config.strict_topics and topic.url == "":
+        names = [t.title for t in config.topics] + [config.default_topic]
+        raise DigestError(problem(parsed.path, parsed.topic_line, f"topic: unknown topic "
+                                  f"'{topic.name}'{did_you_mean(topic.name, names)}; "
+                                  "strict_topics allows only the topics of site.yaml"))
+    image = parsed.image
+    if image is not None and not image.src.startswith(("http://", "https://")):
+        image = Image(base + image.src.lstrip("/"), image.alt)
+    return Article(
+        path=parsed.path, title=parsed.title, date=parsed.date, has_time=parsed.has_time,
+        updated=parsed.updated, topic=topic,
+        tags=tuple(Label(name, slug, f"{base}tags/{slug}/") for name, slug in parsed.tags),
+        authors=parsed.authors or ((config.author,) if config.author else ()),
+        summary=parsed.summary, source=parsed.source, image=image, slug=parsed.slug,
+        draft=parsed.draft, html=parsed.html,
+        url=f"{base}{parsed.date:%Y/%m/%d}/{parsed.slug}/", extra=parsed.extra,
+        base_path=base)
+
+
+def _topic(written: tuple[str, str] | None, config: Config) -> Label:
     """The configured topic of that name, or a new one (with no URL under strict_topics)."""
+    name = written[0] if written is not None else config.default_topic
     key = match_key(name)
     for topic in config.topics:
         if match_key(topic.title) == key:
             return Label(topic.title, topic.slug, f"{config.base_path}topics/{topic.slug}/")
-    slug = slugify(name)
+    slug = written[1] if written is not None else slugify(name)
     known = key == match_key(config.default_topic) or not config.strict_topics
     return Label(" ".join(name.split()), slug,
                  f"{config.base_path}topics/{slug}/" if known and slug else "")
@@ -234,7 +263,7 @@ class _FieldReader:
             return None
         return Source((name or parts.netloc).strip(), url.strip())
 
-    def image(self, key: str, base_path: str) -> Image | None:
+    def image(self, key: str) -> Image | None:
         item = self.fields.get(key)
         if item is None or item.value is None:
             return None
@@ -253,7 +282,7 @@ class _FieldReader:
         if parts.scheme or parts.netloc or ".." in PurePosixPath(parts.path).parts:
             self._bad(key, f"src '{src}' must be a path in the site or an http(s) URL")
             return None
-        return Image(base_path + src.strip().lstrip("/"), alt.strip())
+        return Image("/" + src.strip().lstrip("/"), alt.strip())
 
     def slug(self, key: str, path: str) -> str:
         slug = self._slug(key, path)

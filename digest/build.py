@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache, feeds
-from .articles import decode, parse_article
+from .articles import decode, parse_source, place_article
 from .cache import Fingerprints, ParseCache, RenderCache
 from .config import Config
 from .errors import DigestError, Problem, problem
 from .markup import Renderer
-from .model import Article
+from .model import Article, ParsedArticle
 from .output import (MANIFEST, Content, Kept, Stage, Staged, WriteReport, check_output_folder,
                      read_manifest, write_site, write_staged)
 from .pages import Page, plan_pages
@@ -170,10 +170,43 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
     on every core when there are many. Given the `changed` paths (the dev server), only
     those are looked at.
     """
-    parse_cache.reset_unless(cache.settings_key(config))
+    parse_cache.reset_unless(cache.parse_key(config))
     if (changed is not None and parse_cache.files is not None and parse_cache.last is not None
             and project.refresh_articles(parse_cache.files, changed)):
-        return _parse_changed(config, parse_cache, changed)
+        parsed, sources, problems = _parse_changed(config, parse_cache, changed)
+    else:
+        parsed, sources, problems = _parse_all(project, config, parse_cache)
+    articles, place_problems = _place_articles(parsed, config, parse_cache)
+    return articles, sources, problems + place_problems
+
+
+def _place_articles(parsed: list[ParsedArticle], config: Config, parse_cache: ParseCache
+                    ) -> tuple[list[Article], list[Problem]]:
+    """Each parsed article placed in the site; the very Article of the last call for a
+    parsed article that is the very same object, under the same settings."""
+    if parse_cache.placed_for != config:
+        parse_cache.placed, parse_cache.placed_for = {}, config
+    known, placed = parse_cache.placed, {}
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for item in parsed:
+        same = known.get(item.path)
+        if same is not None and same[0] is item:
+            article = same[1]
+        else:
+            try:
+                article = place_article(item, config)
+            except DigestError as err:
+                problems.extend(err.problems)
+                continue
+        placed[item.path] = (item, article)
+        articles.append(article)
+    parse_cache.placed = placed
+    return articles, problems
+
+
+def _parse_all(project: Project, config: Config, parse_cache: ParseCache
+               ) -> tuple[list[ParsedArticle], dict[str, str], list[Problem]]:
     sources, problems = project.read_articles(parse_cache.files)
     if parse_cache.files is None:  # a one-off build: nothing to remember the bytes for
         hashes = {path: cache.content_hash(data) for path, data in sources}
@@ -187,7 +220,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
     if parsed is None:
         parsed = _parse_chunk(config, todo)
     for (path, _), outcome in zip(todo, parsed):
-        if isinstance(outcome, Article):
+        if isinstance(outcome, ParsedArticle):
             kept[(path, hashes[path])] = outcome
         else:
             problems.extend(outcome)
@@ -200,7 +233,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
 
 
 def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[str]
-                   ) -> tuple[list[Article], dict[str, str], list[Problem]]:
+                   ) -> tuple[list[ParsedArticle], dict[str, str], list[Problem]]:
     """parse_articles for the dev server, when only the `changed` files can differ."""
     assert parse_cache.files is not None and parse_cache.last is not None
     problems: list[Problem] = []
@@ -219,7 +252,7 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
             continue
         parse_cache.sources[path] = digest
         outcome = _parse_chunk(config, [(path, known[1])])[0]
-        if isinstance(outcome, Article):
+        if isinstance(outcome, ParsedArticle):
             parse_cache.last[path] = parse_cache.entries[(path, digest)] = outcome
         else:
             parse_cache.last[path] = None
@@ -228,26 +261,29 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
     return articles, parse_cache.sources, problems
 
 
-def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]) -> list[Article | list[Problem]]:
+def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]
+                 ) -> list[ParsedArticle | list[Problem]]:
     renderer = _renderer(config)
-    results: list[Article | list[Problem]] = []
+    zone = config.zone
+    results: list[ParsedArticle | list[Problem]] = []
     for path, data in chunk:
         try:
-            results.append(parse_article(decode(data, path), path, config, renderer))
+            results.append(parse_source(decode(data, path), path, zone, renderer))
         except DigestError as err:
             results.append(err.problems)
     return results
 
 
-_RENDERERS: dict[Config, Renderer] = {}
+_RENDERERS: dict[object, Renderer] = {}
 
 
 def _renderer(config: Config) -> Renderer:
-    """One Markdown renderer per settings, kept: making one costs more than a short article."""
-    renderer = _RENDERERS.get(config)
+    """One Markdown renderer per Markdown options, kept: making one costs more than a short
+    article."""
+    renderer = _RENDERERS.get(config.markdown)
     if renderer is None:
         _RENDERERS.clear()
-        renderer = _RENDERERS[config] = Renderer(config)
+        renderer = _RENDERERS[config.markdown] = Renderer(config)
     return renderer
 
 

@@ -20,13 +20,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .model import Article, Heading, Image, Label, Source
+from .model import Article, Heading, Image, ParsedArticle, Source
 from .pages import Pagination
 from .project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 4  # of the cache files; a change makes older caches start afresh
+_FORMAT = 5  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -54,8 +54,14 @@ def _versions() -> tuple[str, ...]:
 
 
 def settings_key(config: Config, templates: tuple[tuple[str, str], ...] = ()) -> str:
-    """What every cached result depends on besides its own input."""
+    """What every rendered page depends on besides its own input."""
     return content_hash(repr((_FORMAT, _versions(), config, templates)).encode())
+
+
+def parse_key(config: Config) -> str:
+    """What parsing an article reads besides its file: only the timezone and the Markdown
+    options of site.yaml, so that editing the others parses nothing again."""
+    return content_hash(repr((_FORMAT, _versions(), config.timezone, config.markdown)).encode())
 
 
 @dataclass
@@ -63,14 +69,17 @@ class ParseCache:
     """Parsed articles by (path, content hash), for one settings key."""
 
     key: str = ""
-    entries: dict[tuple[str, str], Article] = field(default_factory=dict)
+    entries: dict[tuple[str, str], ParsedArticle] = field(default_factory=dict)
     # The dev server's last read of each file, by path: (inode, size, mtime), bytes.
     files: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
     # The content hash of each file's bytes, by path, so unchanged files are not hashed again.
     hashes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     # The dev server's last result: each file's article (None if it failed), and its hash.
-    last: dict[str, Article | None] | None = None
+    last: dict[str, ParsedArticle | None] | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    # Each parsed article as placed in the site of `placed_for`, by path.
+    placed: dict[str, tuple[ParsedArticle, Article]] = field(default_factory=dict)
+    placed_for: Config | None = None
     # The JSON line of each entry as read from .digest-cache/, None when not read from there.
     saved: dict[tuple[str, str], bytes] | None = None
 
@@ -152,7 +161,7 @@ def load_articles(project_root: Path, config: Config) -> ParseCache:
     The file is JSON lines: a header, then one article per line, whose text is kept so that
     saving the cache again costs nothing for the articles that did not change.
     """
-    key = settings_key(config)
+    key = parse_key(config)
     try:
         with open(project_root / CACHE_FOLDER / "articles.jsonl", "rb") as stream:
             lines = stream.read().splitlines()
@@ -257,42 +266,46 @@ def _when_back(value: list | None, zone: ZoneInfo) -> datetime | None:
     return datetime.fromisoformat(wall).replace(tzinfo=zone, fold=int(fold))
 
 
-def _article_to_json(article: Article) -> dict:
+def _article_to_json(article: ParsedArticle) -> dict:
     if json.loads(json.dumps(article.extra)) != article.extra:  # TypeError if it cannot
         raise TypeError("front matter that JSON does not give back the same")
-    source, image, topic = article.source, article.image, article.topic
+    source, image = article.source, article.image
     return {
         "path": article.path, "title": article.title, "date": _when(article.date),
         "has_time": article.has_time, "updated": _when(article.updated),
-        "topic": [topic.name, topic.slug, topic.url],
-        "tags": [[tag.name, tag.slug, tag.url] for tag in article.tags],
+        "topic": list(article.topic) if article.topic else None,
+        "topic_line": article.topic_line, "tags": [list(tag) for tag in article.tags],
         "authors": list(article.authors), "summary": article.summary,
         "source": [source.name, source.url] if source else None,
         "image": [image.src, image.alt] if image else None,
-        "slug": article.slug, "draft": article.draft, "body": article.body,
-        "url": article.url, "extra": article.extra,
+        "slug": article.slug, "draft": article.draft, "html": article.html,
+        "extra": article.extra,
     }
 
 
-def _article_from_json(item: dict, zone: ZoneInfo) -> Article:
+def _article_from_json(item: dict, zone: ZoneInfo) -> ParsedArticle:
     def text(value: object) -> str:
         if not isinstance(value, str):
             raise TypeError("not text")
         return value
 
+    def pair(value: object) -> tuple[str, str]:
+        first, second = value  # ValueError unless two
+        return text(first), text(second)
+
     date = _when_back(item["date"], zone)
     if date is None:
         raise ValueError("no date")
-    return Article(
+    return ParsedArticle(
         path=text(item["path"]), title=text(item["title"]), date=date,
         has_time=bool(item["has_time"]), updated=_when_back(item["updated"], zone),
-        topic=Label(*map(text, item["topic"])),
-        tags=tuple(Label(*map(text, tag)) for tag in item["tags"]),
+        topic=pair(item["topic"]) if item["topic"] is not None else None,
+        topic_line=int(item["topic_line"]), tags=tuple(map(pair, item["tags"])),
         authors=tuple(map(text, item["authors"])), summary=text(item["summary"]),
-        source=Source(*map(text, item["source"])) if item["source"] else None,
-        image=Image(*map(text, item["image"])) if item["image"] else None,
-        slug=text(item["slug"]), draft=bool(item["draft"]), body=text(item["body"]),
-        url=text(item["url"]), extra=dict(item["extra"]))
+        source=Source(*pair(item["source"])) if item["source"] else None,
+        image=Image(*pair(item["image"])) if item["image"] else None,
+        slug=text(item["slug"]), draft=bool(item["draft"]), html=text(item["html"]),
+        extra=dict(item["extra"]))
 
 
 class Fingerprints:

@@ -83,33 +83,16 @@ class _HeadingIdsExtension(markdown.Extension):
         md.treeprocessors.register(_HeadingIds(md), "digest_heading_ids", 5)  # toc's place
 
 
-class _BasePathLinks(Treeprocessor):
-    """Site-root links in Markdown (/img/a.jpg) get the base_url's sub-path."""
-
-    def __init__(self, md: markdown.Markdown, base_path: str):
-        super().__init__(md)
-        self.base_path = base_path
-
-    def run(self, root: Element) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value and value.startswith("/") and not value.startswith("//"):
-                    element.set(attribute, self.base_path + value[1:])
-
-
-class _BasePathExtension(markdown.Extension):
-    def __init__(self, base_path: str):
-        super().__init__()
-        self.base_path = base_path
-
+class _SkipPlainTextExtension(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
-        md.treeprocessors.register(_BasePathLinks(md, self.base_path), "digest_base_path", 1)
         md.treeprocessors.register(_SkipPlainText(md), "digest_skip_plain_text", 25)
 
 
 class Renderer:
-    """One configured Markdown converter; reuse it for every article of a build."""
+    """One configured Markdown converter; reuse it for every article of a build.
+
+    It reads only the Markdown options of `config`; site-root links are left as written,
+    and get the base path when the article is placed in a site."""
 
     def __init__(self, config: Config):
         options = config.markdown
@@ -119,7 +102,7 @@ class Renderer:
             "attr_list",
             "sane_lists",
             TableExtension(),
-            _BasePathExtension(config.base_path),
+            _SkipPlainTextExtension(),
         ]
         if options.heading_anchors:
             extensions.append(_HeadingIdsExtension())

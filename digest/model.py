@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime
@@ -30,6 +31,48 @@ class Image:
 
 
 @dataclass(frozen=True)
+class ParsedArticle:
+    """What parsing one file gives, and nothing of the site: no URLs, no labels, no
+    defaults from site.yaml. It depends only on the file, the timezone and the Markdown
+    options, so it is kept across site.yaml edits; `place_article` makes it an Article."""
+
+    path: str
+    title: str
+    date: datetime  # aware, in the site's timezone
+    has_time: bool
+    updated: datetime | None
+    topic: tuple[str, str] | None  # (name, slug) as written; None: the site's default
+    topic_line: int  # of `topic:` in the file, for problems found when placing it
+    tags: tuple[tuple[str, str], ...]  # (name, slug)
+    authors: tuple[str, ...]  # as written; the site's author is added when placing
+    summary: str
+    source: Source | None
+    image: Image | None  # src as written: an http(s) URL, or a path in the site
+    slug: str
+    draft: bool
+    html: str  # the body; site-root links (/img/a.png) without the base path
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_ROOT_LINK = re.compile(r"""(\s(?:href|src)\s*=\s*["']?)/(?!/)""", re.IGNORECASE)
+
+
+def with_base_path(html: str, base_path: str) -> str:
+    """Site-root links and images (/img/a.png) in `html`, raw HTML included, with the
+    base path in front (/news/img/a.png)."""
+    if base_path == "/":
+        return html
+    prefix = "\\1" + base_path.replace("\\", "\\\\")
+
+    def one(tag: re.Match) -> str:
+        text = tag.group(0)
+        return _ROOT_LINK.sub(prefix, text) if "/" in text else text
+
+    return _TAG.sub(one, html)
+
+
+@dataclass(frozen=True)
 class Article:
     path: str  # the source file, relative to the project, for messages
     title: str
@@ -44,9 +87,16 @@ class Article:
     image: Image | None
     slug: str
     draft: bool
-    body: str  # HTML, sanitized unless the site allows raw HTML
+    html: str  # the body as parsed: sanitized, site-root links without the base path
     url: str  # root-relative, with the base path: /news/2024/03/22/slug/
     extra: dict[str, Any] = field(default_factory=dict, hash=False)  # other front-matter keys
+    base_path: str = "/"
+
+    @cached_property
+    def body(self) -> str:
+        """The body ready for a page: site-root links carry the base path. Made when a page
+        or feed first needs it, so a build that renders few pages rewrites few bodies."""
+        return with_base_path(self.html, self.base_path)
 
     @property
     def day(self) -> date:

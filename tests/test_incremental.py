@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from datetime import datetime, timezone
@@ -76,7 +77,74 @@ def steps(root: Path):
         "{% for a in articles %}<p>{{ a.title }}</p>{% endfor %}{% endblock %}")
     yield "change site.yaml", lambda: (root / "site.yaml").write_text(
         (root / "site.yaml").read_text().replace("Benchmark Brief", "Renamed Brief"))
+    yield "add links in raw HTML", lambda: (root / "content/linked.md").write_text(
+        "---\ntitle: Linked\ndate: 2025-03-05T05:06:00Z\n---\n"
+        "See [the topics](/topics/) and <a href=\"/archive/\">the archive</a>.\n", "utf-8")
+    yield "move the site to another sub-path", lambda: (root / "site.yaml").write_text(
+        (root / "site.yaml").read_text().replace("example.org/bench/", "example.org/moved/"))
     yield "remove the template", lambda: (root / "layouts/tag.html").unlink()
+
+
+class CountingParses:
+    """Counts the articles parsed, by wrapping the real parser."""
+
+    def __init__(self, monkeypatch) -> None:
+        import digest.build
+
+        self.count = 0
+        real = digest.build.parse_source
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(digest.build, "parse_source", counted)
+        monkeypatch.setenv("DIGEST_WORKERS", "1")  # counted in this process
+
+
+def test_a_site_yaml_edit_parses_no_article_again(corpus: Path, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    parses = CountingParses(monkeypatch)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    assert parses.count == 80
+    session = Session(Project.at(root / "site.yaml"), Options())
+    session.rebuild("start", now=NOW)
+    parses.count = 0
+    site_yaml = root / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("Benchmark Brief", "Renamed Brief")
+                         .replace("example.org/bench/", "example.org/moved/")
+                         + "page_size: 7\nstrict_topics: false\n")
+    build(project, project.read_config(), Options(), NOW)
+    assert "written" in session.rebuild("site.yaml changed", now=NOW)
+    assert parses.count == 0
+    page = (root / "_site/index.html").read_text("utf-8")
+    assert "Renamed Brief" in page and 'href="/moved/topics/' in page
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+    site_yaml.write_text(re.sub(r"(?m)^timezone: .*$", "timezone: Asia/Tokyo",
+                                site_yaml.read_text()))
+    build(project, project.read_config(), Options(), NOW)
+    assert parses.count == 80  # times without an offset may fall on other days
+
+
+def test_site_root_links_in_raw_html_get_the_base_path(site: SiteDir) -> None:
+    site.write({"site.yaml": "base_url: https://example.org/news/\n",
+                "content/a.md": "---\ntitle: A\ndate: 2025-01-02T03:04:05Z\n---\n"
+                                "[one](/topics/) <a href=\"/archive/\">two</a> "
+                                "<img src=\"/img/x.png\" alt=\"x\"> "
+                                "<a href=\"//example.com/a\">three</a>\n\n"
+                                "    <a href=\"/code/\">shown as code</a>\n"})
+    site.build()
+    page = site.read("2025/01/02/a/index.html")
+    assert '<a href="/news/topics/">one</a>' in page
+    assert '<a href="/news/archive/">two</a>' in page
+    assert 'src="/news/img/x.png"' in page
+    assert 'href="//example.com/a"' in page
+    assert "&lt;a href=\"/code/\"&gt;shown as code" in page
+    feed = site.read("feed.xml")
+    assert "https://example.org/news/archive/" in feed
 
 
 def clean_serial_build(root: Path, scratch: Path, monkeypatch) -> dict[str, str]:

@@ -33,7 +33,7 @@ def article(index: int, title: str, when: datetime, topic: str, tags: list[str],
     return Article(path=f"content/{slug}.md", title=title, date=when, has_time=True,
                    updated=None, topic=label(topic, "topics"),
                    tags=tuple(label(tag, "tags") for tag in tags), authors=(), summary="",
-                   source=None, image=None, slug=slug, draft=False, body=body,
+                   source=None, image=None, slug=slug, draft=False, html=body,
                    url=f"/{when:%Y/%m/%d}/{slug}/")
 
 
@@ -52,7 +52,7 @@ def edited(old: Article, index: int, change: tuple) -> Article:
     if kind == "title":
         return dataclasses.replace(old, title=value)
     if kind == "body":
-        return dataclasses.replace(old, body=f"<p>{value}</p>")
+        return dataclasses.replace(old, html=f"<p>{value}</p>")
     if kind == "time":
         return article(index, old.title, value, old.topic.name, [t.name for t in old.tags],
                        old.body)
