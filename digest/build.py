@@ -28,6 +28,11 @@ from .site import Site, group_site, select
 from .workers import PARSE_MIN, RENDER_MIN, run_in_parallel
 
 
+# Files changed this shortly before a build read them are read again by the next one: a
+# second change could keep their stamp (coarse clocks, file systems with 2-second times).
+RACY_NS = 2_000_000_000
+
+
 @dataclass(frozen=True)
 class Options:
     drafts: bool = False  # include articles marked draft: true
@@ -207,15 +212,28 @@ def _place_articles(parsed: list[ParsedArticle], config: Config, parse_cache: Pa
 
 def _parse_all(project: Project, config: Config, parse_cache: ParseCache
                ) -> tuple[list[ParsedArticle], dict[str, str], list[Problem]]:
-    sources, problems = project.read_articles(parse_cache.files)
-    if parse_cache.files is None:  # a one-off build: nothing to remember the bytes for
-        hashes = {path: cache.content_hash(data) for path, data in sources}
+    started = time.time_ns()
+    stamps = parse_cache.stamps
+
+    def unchanged(path: str, stamp: tuple[int, int, int, int]) -> bool:
+        known = stamps.get(path)
+        return (known is not None and known[0] == stamp
+                and (path, known[1]) in parse_cache.entries)
+
+    found, problems = project.read_articles(parse_cache.files, unchanged)
+    if parse_cache.files is None:  # a build: files with the stamp of last time are not read
+        hashes = {path: stamps[path][1] if data is None else cache.content_hash(data)
+                  for path, data, _ in found}
+        # A file changed just before it was read could change again with the same stamp
+        # (git's "racy" case): it is read again next time.
+        parse_cache.stamps = {path: (stamp, hashes[path]) for path, _, stamp in found
+                              if stamp[3] < started - RACY_NS}
     else:
-        hashes = {path: parse_cache.hash_of(path, data) for path, data in sources}
+        hashes = {path: parse_cache.hash_of(path, data) for path, data, _ in found}
         parse_cache.hashes = {path: parse_cache.hashes[path] for path in hashes}
     kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
-            for path, _ in sources}
-    todo = [(path, data) for path, data in sources if kept[(path, hashes[path])] is None]
+            for path, _, _ in found}
+    todo = [(path, data) for path, data, _ in found if kept[(path, hashes[path])] is None]
     parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN)
     if parsed is None:
         parsed = _parse_chunk(config, todo)
@@ -226,9 +244,9 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache
             problems.extend(outcome)
     parse_cache.entries = {key: article for key, article in kept.items() if article is not None}
     if parse_cache.files is not None:
-        parse_cache.last = {path: kept[(path, hashes[path])] for path, _ in sources}
+        parse_cache.last = {path: kept[(path, hashes[path])] for path, _, _ in found}
         parse_cache.sources = hashes
-    articles = [kept[(path, hashes[path])] for path, _ in sources]
+    articles = [kept[(path, hashes[path])] for path, _, _ in found]
     return [a for a in articles if a is not None], hashes, problems
 
 

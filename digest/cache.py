@@ -71,7 +71,11 @@ class ParseCache:
     key: str = ""
     entries: dict[tuple[str, str], ParsedArticle] = field(default_factory=dict)
     # The dev server's last read of each file, by path: (inode, size, mtime), bytes.
-    files: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
+    files: dict[str, tuple[tuple[int, int, int, int], bytes]] | None = None
+    # A build's memory of each file: its stamp (inode, size, mtime, ctime) and content hash
+    # when last read, so that a file with the same stamp is not read again.
+    stamps: dict[str, tuple[tuple[int, int, int, int], str]] = field(default_factory=dict)
+    saved_stamps: dict | None = None
     # The content hash of each file's bytes, by path, so unchanged files are not hashed again.
     hashes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     # The dev server's last result: each file's article (None if it failed), and its hash.
@@ -174,12 +178,30 @@ def load_articles(project_root: Path, config: Config) -> ParseCache:
             entries[(path, digest)] = _article_from_json(item, config.zone)
             saved[(path, digest)] = line
     except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
-        return ParseCache()
-    return ParseCache(key, entries, saved=saved)
+        return ParseCache(stamps=_load_stamps(project_root))
+    stamps = _load_stamps(project_root)
+    return ParseCache(key, entries, saved=saved, stamps=stamps, saved_stamps=dict(stamps))
+
+
+def _load_stamps(project_root: Path) -> dict[str, tuple[tuple[int, int, int, int], str]]:
+    data = _read(project_root, "files")
+    try:
+        stamps = {}
+        for path, (inode, size, mtime, ctime, digest) in data["stamps"].items():
+            if not all(type(n) is int for n in (inode, size, mtime, ctime)) or \
+                    not isinstance(digest, str):
+                return {}
+            stamps[path] = ((inode, size, mtime, ctime), digest)
+        return stamps
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {}
 
 
 def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
     """Write the cache, unless it holds exactly what was read from it."""
+    if parse_cache.stamps != parse_cache.saved_stamps:
+        _write(project_root, "files", {"stamps": {
+            path: [*stamp, digest] for path, (stamp, digest) in parse_cache.stamps.items()}})
     if parse_cache.saved is not None and parse_cache.saved.keys() == parse_cache.entries.keys():
         return
     saved = parse_cache.saved or {}

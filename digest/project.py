@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,14 +51,19 @@ class Project:
     def output(self, config: Config) -> Path:
         return (self.root / config.output).absolute()
 
-    def read_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]] | None = None
-                      ) -> tuple[list[tuple[str, bytes]], list[Problem]]:
-        """(path, bytes) of every article file, in folder order, and the files it refused.
+    def read_articles(self, known: dict[str, tuple[tuple[int, int, int, int], bytes]] | None = None,
+                      unchanged: Callable[[str, tuple[int, int, int, int]], bool] | None = None
+                      ) -> tuple[list[tuple[str, bytes | None, tuple[int, int, int, int]]],
+                                 list[Problem]]:
+        """(path, bytes, stamp) of every article file, in folder order, and the files it
+        refused. A stamp is (inode, size, modification and change times in ns): a write
+        changes the change time, even one that sets the modification time back.
 
-        With `known` (the dev server's memory of earlier reads), a file whose inode, size
-        and modification time are unchanged is not read again; `known` is brought up to date.
+        With `known` (the dev server's memory of earlier reads), a file whose stamp is
+        unchanged is not read again; `known` is brought up to date. A file for which
+        `unchanged(path, stamp)` says so (a build's memory) is not read: its bytes are None.
         """
-        found: list[tuple[str, bytes]] = []
+        found: list[tuple[str, bytes | None, tuple[int, int, int, int]]] = []
         # a link or a pipe among the images of content/ does no harm: digest never reads them
         files, problems = self._scan(self.content, wanted=lambda path: path.name.endswith(
             ARTICLE_SUFFIXES))
@@ -72,13 +78,14 @@ class Project:
                 if too_big:  # refused before it is read, so it cannot fill the memory
                     problems.append(too_big)
                     continue
+                stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
                 if known is None:
-                    found.append((shown, path.read_bytes()))
+                    unread = unchanged is not None and unchanged(shown, stamp)
+                    found.append((shown, None if unread else path.read_bytes(), stamp))
                     continue
-                stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
                 if shown not in known or known[shown][0] != stamp:
                     known[shown] = (stamp, path.read_bytes())
-                found.append((shown, known[shown][1]))
+                found.append((shown, known[shown][1], stamp))
                 seen.add(shown)
             except OSError as err:
                 problems.append(problem(shown, 0, f"cannot read: {err.strerror}"))
@@ -86,14 +93,14 @@ class Project:
             del known[gone]
         return found, problems
 
-    def refresh_articles(self, known: dict[str, tuple[tuple[int, int, int], bytes]],
+    def refresh_articles(self, known: dict[str, tuple[tuple[int, int, int, int], bytes]],
                          changed: frozenset[str]) -> bool:
         """Bring `known` (read_articles' memory) up to date for the `changed` article paths
         alone, those the file watcher saw change since `known` was complete; False when a
         full scan must decide (a link, a folder, a file too big, a folder that is not a
         plain one)."""
         content = os.path.realpath(self.content)
-        updates: dict[str, tuple[tuple[int, int, int], bytes] | None] = {}
+        updates: dict[str, tuple[tuple[int, int, int, int], bytes] | None] = {}
         for shown in changed:
             parts = shown.split("/")
             if (parts[0] != "content" or len(parts) < 2 or not shown.endswith(ARTICLE_SUFFIXES)
@@ -111,7 +118,7 @@ class Project:
                     or os.path.realpath(os.path.dirname(path))
                     != os.path.join(content, *parts[1:-1])):
                 return False
-            stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+            stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
             if shown in known and known[shown][0] == stamp:
                 continue
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -305,6 +306,42 @@ def test_a_worker_that_dies_leaves_the_work_to_the_main_process(site: SiteDir,
     assert (site.out / "2025/01/01/a11/index.html").is_file()
 
 
+def test_a_build_reads_only_the_files_whose_stamp_changed(corpus: Path, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    files = sorted((root / "content").rglob("*.md"))
+    old = 1_700_000_000
+    for path in files:
+        os.utime(path, (old, old))
+    project = Project.at(root / "site.yaml")
+    read: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    build(project, project.read_config(), Options(), NOW)
+    build(project, project.read_config(), Options(), NOW)
+    # just changed (their change time is now): read again, as they may change again unseen
+    assert len([p for p in read if p.suffix == ".md"]) == 2 * len(files)
+    monkeypatch.setattr("digest.build.RACY_NS", -10**12)  # as if the files were changed long ago
+    build(project, project.read_config(), Options(), NOW)
+    read.clear()
+    build(project, project.read_config(), Options(), NOW)
+    assert [p for p in read if p.suffix == ".md"] == []
+    # Same size and the same modification time written back: the change time tells.
+    text = files[4].read_text("utf-8")
+    files[4].write_text(text.replace("title: ", "title: X", 1)[:len(text)], "utf-8")
+    os.utime(files[4], (old, old))
+    assert files[4].stat().st_size == len(text.encode())
+    build(project, project.read_config(), Options(), NOW)
+    assert [p for p in read if p.suffix == ".md"] == [files[4]]
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+
+
 def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
@@ -315,7 +352,7 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
     edit_title(sorted((root / "content").rglob("*.md"))[0], "Saved again")
     build(project, project.read_config(), Options(), NOW)
     assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
-        ".gitignore", "articles.jsonl", "output", "pages.json"]
+        ".gitignore", "articles.jsonl", "files.json", "output", "pages.json"]
 
 
 def site_with_a_spare(corpus: Path, tmp_path: Path, monkeypatch
