@@ -76,6 +76,7 @@ class ParseCache:
     # when last read, so that a file with the same stamp is not read again.
     stamps: dict[str, tuple[tuple[int, int, int, int], str]] = field(default_factory=dict)
     saved_stamps: dict | None = None
+    store: object = None  # the bodies.bin the entries read from .digest-cache/ are in
     # The content hash of each file's bytes, by path, so unchanged files are not hashed again.
     hashes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     # The dev server's last result: each file's article (None if it failed), and its hash.
@@ -159,28 +160,75 @@ class RenderCache:
         return found
 
 
+class StoredText:
+    """An article's body kept in .digest-cache/bodies.bin, read when a page needs it: a
+    build that renders few pages reads few bodies."""
+
+    __slots__ = ("store", "offset", "length")
+
+    def __init__(self, store: _BodyStore, offset: int, length: int):
+        self.store, self.offset, self.length = store, offset, length
+
+    def __str__(self) -> str:
+        data = os.pread(self.store.fd, self.length, self.offset)
+        return data.decode("utf-8", "replace")
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+class _BodyStore:
+    """bodies.bin, open for reading for as long as the process lives: a later build that
+    replaces the file leaves this one's bodies readable."""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_RDONLY)
+        info = os.fstat(self.fd)
+        self.inode, self.size = info.st_ino, info.st_size
+
+
+_BODIES = "bodies.bin"
+
+
 def load_articles(project_root: Path, config: Config) -> ParseCache:
     """The parsed articles an earlier build kept, or none when they cannot be trusted.
 
     The file is JSON lines: a header, then one article per line, whose text is kept so that
-    saving the cache again costs nothing for the articles that did not change.
+    saving the cache again costs nothing for the articles that did not change. Their bodies
+    are in bodies.bin, which only grows until it is written anew, and are read from there
+    when needed.
     """
     key = parse_key(config)
+    stamps = _load_stamps(project_root)
     try:
         with open(project_root / CACHE_FOLDER / "articles.jsonl", "rb") as stream:
             lines = stream.read().splitlines()
         header = json.loads(lines[0]) if lines else None
-        if header != {"format": _FORMAT, "key": key}:
-            return ParseCache()
+        if not isinstance(header, dict) or header.get("format") != _FORMAT or \
+                header.get("key") != key:
+            return ParseCache(stamps=stamps)
+        store = _BodyStore(project_root / CACHE_FOLDER / _BODIES)
+        if header.get("bodies") != [store.inode, min(store.size, header["bodies"][1])]:
+            return ParseCache(stamps=stamps)
+        end = header["bodies"][1]
         entries, saved = {}, {}
         for line in lines[1:]:
             path, digest, item = json.loads(line)
+            offset, length = item["html"]
+            if not (type(offset) is int and type(length) is int and 0 <= offset
+                    and 0 <= length and offset + length <= end):
+                raise ValueError("a body outside bodies.bin")
+            item["html"] = StoredText(store, offset, length)
             entries[(path, digest)] = _article_from_json(item, config.zone)
             saved[(path, digest)] = line
-    except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
-        return ParseCache(stamps=_load_stamps(project_root))
-    stamps = _load_stamps(project_root)
-    return ParseCache(key, entries, saved=saved, stamps=stamps, saved_stamps=dict(stamps))
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError,
+            IndexError):
+        return ParseCache(stamps=stamps)
+    return ParseCache(key, entries, saved=saved, stamps=stamps, saved_stamps=dict(stamps),
+                      store=store)
 
 
 def _load_stamps(project_root: Path) -> dict[str, tuple[tuple[int, int, int, int], str]]:
@@ -198,23 +246,67 @@ def _load_stamps(project_root: Path) -> dict[str, tuple[tuple[int, int, int, int
 
 
 def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
-    """Write the cache, unless it holds exactly what was read from it."""
+    """Write the cache, unless it holds exactly what was read from it. New bodies are added
+    at the end of bodies.bin; it is written anew when most of it is no longer used."""
     if parse_cache.stamps != parse_cache.saved_stamps:
         _write(project_root, "files", {"stamps": {
             path: [*stamp, digest] for path, (stamp, digest) in parse_cache.stamps.items()}})
     if parse_cache.saved is not None and parse_cache.saved.keys() == parse_cache.entries.keys():
         return
-    saved = parse_cache.saved or {}
+    entries = parse_cache.entries
+    store = parse_cache.store
+    used = sum(entry.html.length for entry in entries.values()
+               if isinstance(entry.html, StoredText) and entry.html.store is store)
+    folder = project_root / CACHE_FOLDER
+    try:
+        folder.mkdir(exist_ok=True)
+        for leftover in folder.glob(f".{_BODIES}.*.tmp"):  # from a build that was killed
+            leftover.unlink(missing_ok=True)
+        current = os.stat(folder / _BODIES) if store is not None else None
+    except OSError:
+        current = None
+    if current is not None and (current.st_ino, current.st_size) == (store.inode, store.size) \
+            and current.st_size <= 2 * used + (1 << 20):
+        saved, append = parse_cache.saved or {}, True
+    else:  # none yet, or mostly bodies no article uses: written anew
+        saved, append, store = {}, False, None
+    offsets: dict[tuple[str, str], tuple[int, int]] = {}
+    items: dict[tuple[str, str], dict] = {}
+    for key in sorted(entries):
+        if key in saved:
+            continue
+        try:
+            items[key] = _article_to_json(entries[key])
+        except TypeError:
+            continue  # front matter that JSON cannot hold: parsed again next time
+    try:
+        name = folder / (_BODIES if append else f".{_BODIES}.{os.getpid()}.tmp")
+        with open(name, "ab" if append else "wb") as stream:
+            end = stream.seek(0, os.SEEK_END)
+            for key, item in items.items():
+                html = item["html"]
+                if isinstance(html, StoredText) and html.store is store:
+                    offsets[key] = (html.offset, html.length)
+                    continue
+                data = str(html).encode("utf-8")
+                stream.write(data)
+                offsets[key] = (end, len(data))
+                end += len(data)
+        if not append:
+            os.replace(name, folder / _BODIES)
+        inode = os.stat(folder / _BODIES).st_ino
+    except OSError:
+        return
 
     def lines():
-        yield json.dumps({"format": _FORMAT, "key": parse_cache.key}).encode()
-        for key in sorted(parse_cache.entries):
+        yield json.dumps({"format": _FORMAT, "key": parse_cache.key,
+                          "bodies": [inode, end]}).encode()
+        for key in sorted(entries):
             line = saved.get(key)
             if line is None:
-                try:
-                    item = _article_to_json(parse_cache.entries[key])
-                except TypeError:
-                    continue  # front matter that JSON cannot hold: parsed again next time
+                if key not in items:
+                    continue
+                item = {**items[key], "html": list(offsets[key])}
                 line = json.dumps([*key, item], ensure_ascii=False,
                                   separators=(",", ":")).encode("utf-8")
             yield line
@@ -300,7 +392,7 @@ def _article_to_json(article: ParsedArticle) -> dict:
         "authors": list(article.authors), "summary": article.summary,
         "source": [source.name, source.url] if source else None,
         "image": [image.src, image.alt] if image else None,
-        "slug": article.slug, "draft": article.draft, "html": article.html,
+        "slug": article.slug, "draft": article.draft, "html": article.html,  # bytes apart
         "extra": article.extra,
     }
 
@@ -326,7 +418,7 @@ def _article_from_json(item: dict, zone: ZoneInfo) -> ParsedArticle:
         authors=tuple(map(text, item["authors"])), summary=text(item["summary"]),
         source=Source(*pair(item["source"])) if item["source"] else None,
         image=Image(*pair(item["image"])) if item["image"] else None,
-        slug=text(item["slug"]), draft=bool(item["draft"]), html=text(item["html"]),
+        slug=text(item["slug"]), draft=bool(item["draft"]), html=item["html"],
         extra=dict(item["extra"]))
 
 

@@ -50,7 +50,7 @@ class ParsedArticle:
     image: Image | None  # src as written: an http(s) URL, or a path in the site
     slug: str
     draft: bool
-    html: str  # the body; site-root links (/img/a.png) without the base path
+    html: str  # the body; site-root links (/img/a.png) without the base path (see Article)
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
@@ -87,7 +87,9 @@ class Article:
     image: Image | None
     slug: str
     draft: bool
-    html: str  # the body as parsed: sanitized, site-root links without the base path
+    # the body as parsed: sanitized, site-root links without the base path; a build's cache
+    # gives an object whose str() reads it from disk
+    html: str
     url: str  # root-relative, with the base path: /news/2024/03/22/slug/
     extra: dict[str, Any] = field(default_factory=dict, hash=False)  # other front-matter keys
     base_path: str = "/"
@@ -96,7 +98,7 @@ class Article:
     def body(self) -> str:
         """The body ready for a page: site-root links carry the base path. Made when a page
         or feed first needs it, so a build that renders few pages rewrites few bodies."""
-        return with_base_path(self.html, self.base_path)
+        return with_base_path(str(self.html), self.base_path)
 
     @property
     def day(self) -> date:

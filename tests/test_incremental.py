@@ -349,10 +349,11 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
     build(project, project.read_config(), Options(), NOW)
     (root / ".digest-cache/.articles.jsonl.99999.tmp").write_text("half")
     (root / ".digest-cache/.pages.json.99999.tmp").write_text("half")
+    (root / ".digest-cache/.bodies.bin.99999.tmp").write_text("half")
     edit_title(sorted((root / "content").rglob("*.md"))[0], "Saved again")
     build(project, project.read_config(), Options(), NOW)
     assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
-        ".gitignore", "articles.jsonl", "files.json", "output", "pages.json"]
+        ".gitignore", "articles.jsonl", "bodies.bin", "files.json", "output", "pages.json"]
 
 
 def site_with_a_spare(corpus: Path, tmp_path: Path, monkeypatch
