@@ -143,7 +143,7 @@ class Previous:
         if digest is None:
             return None
         try:
-            info = os.lstat(self.output / name)
+            info = os.lstat(os.path.join(self.output, name))
         except OSError:
             return None
         if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns > self.finished:
@@ -337,8 +337,16 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     reusable = previous is not None or bool(render_cache.pages)
     prints: list[str] | None = None
     todo: list[int] = []
+    # The same settings, templates, favicon and published articles (by path and content)
+    # plan the same pages: their fingerprints are those of last time, not worked out again.
+    inputs = fingerprints.of(favicon, sorted((a.path, sources[a.path]) for a in site.articles))
+    if reusable and inputs == render_cache.inputs:
+        prints = [last_prints.get(page.output, "") for page in pages]
+        if "" in prints:
+            prints = None
     if reusable:
-        prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
+        if prints is None:
+            prints = render_cache.page_fingerprints(pages, favicon, fingerprints)
         for index, (page, print_) in enumerate(zip(pages, prints)):
             html = render_cache.pages.get(print_)
             if html is None and previous:
@@ -398,6 +406,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         raise DigestError(problems)
     render_cache.pages = done
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
+    render_cache.inputs = inputs
     render_cache.values = fingerprints.memo
     render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
                           if name in feed_keys and isinstance(data, bytes)}

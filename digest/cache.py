@@ -111,6 +111,7 @@ class RenderCache:
     # build killed before saving this cache may have written another since)
     written: dict[str, str] = field(default_factory=dict)
     feeds: dict[str, bytes] = field(default_factory=dict)  # fingerprint + feed path -> bytes
+    inputs: str = ""  # a digest of everything the fingerprints were made from
     # In memory only: a page's fingerprint by the identity of what went into it, with those
     # values kept alive (so an id cannot be reused by another object while it is here).
     by_identity: dict[tuple, tuple[str, object]] = field(default_factory=dict)
@@ -126,7 +127,7 @@ class RenderCache:
     def reset_unless(self, key: str) -> None:
         if self.key != key:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
-            self.written = {}
+            self.written, self.inputs = {}, ""
             self.by_identity, self.articles, self.environment = {}, {}, None
             self.values, self.by_page, self.plan, self.sitemap = {}, {}, {}, {}
 
@@ -321,7 +322,7 @@ def load_pages(project_root: Path) -> RenderCache:
         if not all(isinstance(v, str) for d in (fingerprints, written) for v in d.values()):
             return RenderCache()
         return RenderCache(str(data["key"]), fingerprints=dict(fingerprints),
-                           written=dict(written))
+                           written=dict(written), inputs=str(data.get("inputs", "")))
     except (KeyError, TypeError, ValueError, AttributeError):
         return RenderCache()
 
@@ -329,7 +330,8 @@ def load_pages(project_root: Path) -> RenderCache:
 def save_pages(project_root: Path, render_cache: RenderCache) -> None:
     _write(project_root, "pages", {"key": render_cache.key,
                                    "fingerprints": render_cache.fingerprints,
-                                   "written": render_cache.written})
+                                   "written": render_cache.written,
+                                   "inputs": render_cache.inputs})
 
 
 def _read(project_root: Path, name: str) -> object:

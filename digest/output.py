@@ -225,7 +225,8 @@ def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
         manifest = {rel: digest for rel, (digest, _) in sized.items()}
         written = _manifest_time(output) if previous else None
         if (manifest == previous and written is not None
-                and all(_untouched(output / rel, size, written) for rel, (_, size) in sized.items())):
+                and all(_untouched(os.path.join(output, rel), size, written)
+                        for rel, (_, size) in sized.items())):
             if staged:
                 _remove_ours(new)  # the same bytes as the output already holds
             return WriteReport(0, len(files), manifest)  # nothing to do: every byte is there
@@ -581,7 +582,7 @@ def _manifest_time(output: Path) -> int | None:
         return None
 
 
-def _untouched(path: Path, size: int, written: int | None) -> bool:
+def _untouched(path: Path | str, size: int, written: int | None) -> bool:
     """A regular file of the size digest wrote, not changed since the manifest was."""
     try:
         info = os.lstat(path)

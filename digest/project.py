@@ -68,12 +68,14 @@ class Project:
         files, problems = self._scan(self.content, wanted=lambda path: path.name.endswith(
             ARTICLE_SUFFIXES))
         seen: set[str] = set()
+        root = len(str(self.root)) + 1
         for path in files:
             if not path.name.endswith(ARTICLE_SUFFIXES):
                 continue
-            shown = self.shown(path)
+            name = str(path)
+            shown = name[root:].replace(os.sep, "/")  # self.shown(path), quicker
             try:
-                info = path.stat()
+                info = os.stat(name)
                 too_big = size_problem(info.st_size, shown)
                 if too_big:  # refused before it is read, so it cannot fill the memory
                     problems.append(too_big)
