@@ -8,7 +8,7 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,6 +38,8 @@ class Options:
     drafts: bool = False  # include articles marked draft: true
     future: bool = False  # include articles dated after the build time
     clean: bool = False  # write every file again instead of keeping unchanged ones
+    # told (what, done, total) as articles are parsed and pages rendered, for a progress bar
+    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,15 @@ def assemble(project: Project, config: Config, options: Options, now: datetime,
     `changed` names the only article files that changed since the last call, if known.
     With `stage`, pages rendered in bulk go straight into the new output folder.
     `meanwhile` is done once the articles are parsed, while pages render."""
-    articles, sources, problems = parse_articles(project, config, parse_cache, changed)
+    articles, sources, problems = parse_articles(project, config, parse_cache, changed,
+                                                 options.progress)
     site, site_problems = group_site(select(articles, now, options.drafts, options.future),
                                      config, previous_site)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = plan_pages(site, config, render_cache.plan)
     files = render_site(project, config, site, pages, now, render_cache, sources, previous,
-                        stage, meanwhile)
+                        stage, meanwhile, options.progress)
     files = add_static(files, project)
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
 
@@ -167,7 +170,8 @@ def add_static(files: dict[str, Content], project: Project) -> dict[str, Content
 
 
 def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
-                   changed: frozenset[str] | None = None
+                   changed: frozenset[str] | None = None,
+                   progress: Callable[[str, int, int], None] | None = None
                    ) -> tuple[list[Article], dict[str, str], list[Problem]]:
     """Every article parsed, each file's content hash, and the problems of those that failed.
 
@@ -180,7 +184,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
             and project.refresh_articles(parse_cache.files, changed)):
         parsed, sources, problems = _parse_changed(config, parse_cache, changed)
     else:
-        parsed, sources, problems = _parse_all(project, config, parse_cache)
+        parsed, sources, problems = _parse_all(project, config, parse_cache, progress)
     articles, place_problems = _place_articles(parsed, config, parse_cache)
     return articles, sources, problems + place_problems
 
@@ -210,7 +214,8 @@ def _place_articles(parsed: list[ParsedArticle], config: Config, parse_cache: Pa
     return articles, problems
 
 
-def _parse_all(project: Project, config: Config, parse_cache: ParseCache
+def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
+               progress: Callable[[str, int, int], None] | None = None
                ) -> tuple[list[ParsedArticle], dict[str, str], list[Problem]]:
     started = time.time_ns()
     stamps = parse_cache.stamps
@@ -234,7 +239,8 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache
     kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
             for path, _, _ in found}
     todo = [(path, data) for path, data, _ in found if kept[(path, hashes[path])] is None]
-    parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN)
+    parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN, progress=progress and (
+        lambda done, total: progress("parsing", done, total)))
     if parsed is None:
         parsed = _parse_chunk(config, todo)
     for (path, _), outcome in zip(todo, parsed):
@@ -308,7 +314,8 @@ def _renderer(config: Config) -> Renderer:
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                 now: datetime, render_cache: RenderCache, sources: dict[str, str],
                 previous: Previous | None = None, stage: Stage | None = None,
-                also: Callable[[], None] | None = None) -> dict[str, Content]:
+                also: Callable[[], None] | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Content]:
     """Every page, feed and extra file as bytes, keyed by its path in the output.
 
     A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
@@ -388,7 +395,9 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
     shared = (render_cache.environment, config, pages, favicon, target,
               stage.output if stage is not None else None)
-    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile)
+    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile,
+                               progress and (lambda done, total: progress("rendering", done,
+                                                                          total)))
     if rendered is None:
         rendered = _render_chunk(shared, todo)
     if not ran:

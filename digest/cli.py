@@ -13,6 +13,7 @@ from . import scaffold
 from .build import Options, build, build_time
 from .config import Config, override
 from .errors import DigestError
+from .progress import Progress
 from .project import Project
 
 try:
@@ -70,7 +71,11 @@ def build_command(config_file: Path, output: str | None, base_url: str | None, d
                   future: bool, clean: bool) -> None:
     """Build the site into the output folder."""
     project, config = load(config_file, output=output, base_url=base_url)
-    result = build(project, config, Options(drafts, future, clean), build_time())
+    progress = Progress(click.get_text_stream("stderr"))
+    try:
+        result = build(project, config, Options(drafts, future, clean, progress), build_time())
+    finally:
+        progress.close()
     click.echo(f"Built {len(result.site.articles)} articles, {result.pages} pages, "
                f"{result.feeds} feeds in {result.seconds:.2f} s → {config.output}/")
 

@@ -31,7 +31,8 @@ def worker_count() -> int:
 
 
 def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, items: Sequence,
-                    minimum: int, meanwhile: Callable[[], None] | None = None) -> list | None:
+                    minimum: int, meanwhile: Callable[[], None] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> list | None:
     """function(shared, chunk) over chunks of items in worker processes, results in order.
 
     None when the work is better done in the main process: too little of it, one core, or
@@ -39,6 +40,7 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     rebuilds are small anyway). `shared` and `items` are inherited by the forked workers,
     never pickled: only the bounds of each chunk and the results travel. `meanwhile` is
     the main process's own work, done while the workers run (unless None is returned).
+    `progress(done, total)` is told of each chunk that comes back.
     """
     workers = worker_count()
     if len(items) < minimum or workers < 2 or threading.active_count() > 1:
@@ -59,6 +61,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
             results: list = []
             for part in parts:
                 results.extend(part)
+                if progress is not None:
+                    progress(len(results), len(items))
             return results
     except (BrokenProcessPool, OSError):
         return None  # a worker died (out of memory, killed) or none could start: do it here

@@ -85,3 +85,42 @@ def test_the_installed_console_script_runs(site: SiteDir) -> None:
     assert result.stderr.splitlines()[0] == ("content/a.md:1: missing date: add "
                                              "'date: 2024-03-22T15:16:00-04:00'")
     assert "Traceback" not in result.stderr
+
+
+def test_a_long_build_on_a_terminal_shows_progress_and_a_piped_one_does_not(
+        tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    from corpus import write_corpus
+
+    root = tmp_path / "site"
+    write_corpus(root, 600)
+    digest = str(Path(sys.executable).parent / "digest")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "DIGEST_WORKERS": "2"}
+    leader, follower = pty.openpty()
+    code = """import sys, digest.progress as p; p.DELAY = 0.0
+from digest.cli import main; sys.argv = ['digest', 'build', '--clean']; main()"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, stderr=follower,
+                         stdout=subprocess.PIPE, timeout=300)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert run.returncode == 0
+    assert b"rendering  [" in shown and b"parsing    [" in shown, shown[-500:]
+    assert shown.endswith(b"\r\x1b[K")  # the bar is cleared before the summary
+    assert b"Built 600 articles" in run.stdout
+    piped = subprocess.run([digest, "build", "--clean"], cwd=root, env=env,
+                           capture_output=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == b""
