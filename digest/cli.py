@@ -53,6 +53,10 @@ def load(config_file: Path, **overrides) -> tuple[Project, Config]:
     return project, override(project.read_config(), **overrides)
 
 
+# GitHub Pages refuses a published site over 1 GB: a build warns well before.
+PAGES_WARNING = 900_000_000
+
+
 @click.group("digest", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="digest")
 def main() -> None:
@@ -78,6 +82,10 @@ def build_command(config_file: Path, output: str | None, base_url: str | None, d
         progress.close()
     click.echo(f"Built {len(result.site.articles)} articles, {result.pages} pages, "
                f"{result.feeds} feeds in {result.seconds:.2f} s → {config.output}/")
+    size = result.report.size if result.report else 0
+    if size > PAGES_WARNING:
+        click.echo(f"{config.output}: warning: the output is {size / 1e6:,.0f} MB; GitHub "
+                   "Pages refuses to publish a site over 1 GB", err=True)
 
 
 @main.command("check")

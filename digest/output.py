@@ -14,6 +14,7 @@ the files that differ, instead of making every folder of the site again.
 
 from __future__ import annotations
 
+import dataclasses
 import ctypes
 import errno
 import hashlib
@@ -63,6 +64,7 @@ class WriteReport:
     manifest: dict[str, str]  # every file written, with its sha256
     removed: int = 0  # files of the previous output that are gone
     changed: tuple[str, ...] = ()  # the paths that were written or removed
+    size: int = 0  # bytes of the whole output, when a build wrote it
 
 
 def check_output_folder(output: Path, project: Path, shown: str) -> None:
@@ -215,13 +217,20 @@ def write_site(files: dict[str, Content], output: Path, reuse: bool = True,
 
 def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
                 reuse: bool, staged: bool, spare: Path | None = None) -> WriteReport:
+    sized = {rel: _hash(content) for rel, content in files.items()}
+    report = _write_sized(files, sized, output, new, old, reuse, staged, spare)
+    return dataclasses.replace(report, size=sum(size for _, size in sized.values()))
+
+
+def _write_sized(files: dict[str, Content], sized: dict[str, tuple[str, int]], output: Path,
+                 new: Path, old: Path, reuse: bool, staged: bool,
+                 spare: Path | None = None) -> WriteReport:
     started = staged
     try:
         if not staged:
             _recover(output, old)
             _clear_leftover(new)
         previous = (read_manifest(output) or {}) if reuse else {}
-        sized = {rel: _hash(content) for rel, content in files.items()}
         manifest = {rel: digest for rel, (digest, _) in sized.items()}
         written = _manifest_time(output) if previous else None
         if (manifest == previous and written is not None

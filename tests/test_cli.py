@@ -124,3 +124,13 @@ from digest.cli import main; sys.argv = ['digest', 'build', '--clean']; main()""
     piped = subprocess.run([digest, "build", "--clean"], cwd=root, env=env,
                            capture_output=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_a_build_warns_when_the_output_nears_what_github_pages_takes(site: SiteDir,
+                                                                     monkeypatch) -> None:
+    site.write({"content/a.md": article()})
+    assert "warning" not in site.build().errors
+    monkeypatch.setattr("digest.cli.PAGES_WARNING", 1000)
+    run = site.build()
+    assert run.exit_code == 0
+    assert run.errors.startswith("_site: warning: the output is 0 MB; GitHub Pages refuses")
