@@ -75,29 +75,18 @@ def tag_feeds(config: Config, tag: Tag) -> tuple[FeedLink, ...]:
     return feed_links(f"{config.title}: Tagged “{tag.name}”", tag.url)
 
 
-def plan_pages(site: Site, config: Config, memo: dict | None = None) -> list[Page]:
-    """Every HTML page of the site, in a stable order.
+def plan_pages(site: Site, config: Config) -> list[Page]:
+    """Every HTML page of the site, in a stable order: the site's own pages, then those of
+    each part (see `parts`)."""
+    return [*site_pages(site, config),
+            *(page for part in parts(site) for page in plan_part(part, config))]
 
-    With `memo` (the dev server's, kept between rebuilds), the pages of a topic, tag or day
-    that is the very object it was last time are the very pages planned then.
-    """
-    if memo is not None and memo.get("config") != config:
-        memo.clear()
-        memo["config"] = config
-    planned: dict = {"config": config}
 
-    def pages_of(key: tuple, made_of: tuple, plan) -> list[Page]:
-        known = memo.get(key) if memo is not None else None
-        if known is not None and len(known[0]) == len(made_of) and all(
-                a is b for a, b in zip(known[0], made_of)):
-            planned[key] = known
-            return known[1]
-        planned[key] = (made_of, plan())
-        return planned[key][1]
-
+def site_pages(site: Site, config: Config) -> list[Page]:
+    """The front page, archive, indexes and 404 page."""
     base = config.base_path
     main = site_feeds(config)
-    pages = [
+    return [
         Page("index.html", base, "index.html", config.title,
              {"days": site.days[:config.front_page_days]}, main),
         Page("archive/index.html", f"{base}archive/", "archive.html", "Archive",
@@ -107,22 +96,38 @@ def plan_pages(site: Site, config: Config, memo: dict | None = None) -> list[Pag
         Page("tags/index.html", f"{base}tags/", "tags.html", "Tags", {"tags": site.tags}, main),
         Page("404.html", f"{base}404.html", "404.html", "Page not found", {}, main),
     ]
-    for index, day in enumerate(site.days):
-        newer = site.days[index - 1] if index else None
-        older = site.days[index + 1] if index + 1 < len(site.days) else None
-        pages += pages_of(("day", day.date), (day, newer, older), lambda: [Page(
-            f"{day.date:%Y/%m/%d}/index.html", day.url, "day.html", f"{day.date:%Y-%m-%d}",
-            {"day": day, "newer": newer, "older": older}, main)])
-    for topic in site.topics:
-        pages += pages_of(("topic", topic.slug), (topic,), lambda: _topic_pages(topic, config))
-    for tag in site.tags:
-        pages += pages_of(("tag", tag.slug), (tag,), lambda: _paginated(
-            tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
-            {"tag": Heading.of(tag)}, (*main, *tag_feeds(config, tag))))
-    if memo is not None:
-        memo.clear()
-        memo.update(planned)
-    return pages
+
+
+# A part of the site whose pages are made of it alone: a day (with the days beside it), a
+# topic (its listing and its articles' pages) or a tag (its listing).
+Part = tuple
+
+
+def parts(site: Site) -> list[Part]:
+    """The parts of the site, in the order of their pages."""
+    found: list[Part] = []
+    days = site.days
+    for index, day in enumerate(days):
+        found.append(("day", day, days[index - 1] if index else None,
+                      days[index + 1] if index + 1 < len(days) else None))
+    found += [("topic", topic) for topic in site.topics]
+    found += [("tag", tag) for tag in site.tags]
+    return found
+
+
+def plan_part(part: Part, config: Config) -> list[Page]:
+    """The pages of one part of the site."""
+    kind = part[0]
+    if kind == "day":
+        _, day, newer, older = part
+        return [Page(f"{day.date:%Y/%m/%d}/index.html", day.url, "day.html",
+                     f"{day.date:%Y-%m-%d}", {"day": day, "newer": newer, "older": older},
+                     site_feeds(config))]
+    if kind == "topic":
+        return _topic_pages(part[1], config)
+    tag = part[1]
+    return _paginated(tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
+                      {"tag": Heading.of(tag)}, (*site_feeds(config), *tag_feeds(config, tag)))
 
 
 def _topic_pages(topic: Topic, config: Config) -> list[Page]:

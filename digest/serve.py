@@ -19,11 +19,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .build import Options, assemble, build_time
-from .cache import ParseCache, RenderCache
 from .config import Config, override
 from .errors import DigestError, Problem, printable
 from .output import Content, check_output_folder, update_site, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
+from .reuse import Reuse
 from .site import Site
 
 QUIET_SECONDS = 0.05  # a burst of events ends after this long without a new one
@@ -45,10 +45,9 @@ class Session:
     options: Options
     overrides: dict = field(default_factory=dict)
     config: Config | None = None
-    site: Site | None = None  # the last good build's, whose unchanged parts the next reuses
+    site: Site | None = None  # the last good build's
     state: State = State()
-    parse_cache: ParseCache = field(default_factory=lambda: ParseCache(files={}))
-    render_cache: RenderCache = field(default_factory=RenderCache)
+    reuse: Reuse = field(default_factory=lambda: Reuse(in_memory=True))
     _written: dict[str, Content] = field(default_factory=dict)
     _manifest: dict[str, str] | None = None
     _output: Path | None = None
@@ -68,9 +67,7 @@ class Session:
             self.config = self.config or config  # where to serve from, even if this fails
             same = config == self.config
             result = assemble(self.project, config, self.options, now or build_time(),
-                              self.parse_cache, self.render_cache,
-                              previous_site=self.site if same else None,
-                              changed=changed if same else None)
+                              self.reuse, changed=changed if same else None)
             report = self._write(config, result.files)
         except DigestError as err:
             self._publish(State(self.state.version + 1, (), tuple(err.problems)))

@@ -333,8 +333,8 @@ def test_a_full_disk_leaves_the_previous_output(tmpfs: Path) -> None:
 def test_a_full_disk_while_pages_are_written_by_workers_leaves_the_previous_output(
         tmpfs: Path, monkeypatch) -> None:
     """A first build writes its pages from worker processes straight into the new folder."""
-    monkeypatch.setattr("digest.build.PARSE_MIN", 4)
-    monkeypatch.setattr("digest.build.RENDER_MIN", 4)
+    monkeypatch.setattr("digest.reuse.parsing.PARSE_MIN", 4)
+    monkeypatch.setattr("digest.reuse.rendering.RENDER_MIN", 4)
     site = SiteDir(tmpfs / "site")
     padding = "Filler paragraph for a full disk. " * 30 + "\n\n"
     site.write({f"content/a{i}.md": article(f"Story {i}", topic=f"T{i % 3}", body=padding * 4)
@@ -442,9 +442,11 @@ def test_a_build_killed_after_its_swap_leaves_no_stale_pages_to_the_next(site: S
                 "content/b.md": article("Beta", "2025-06-02T10:00:00Z")})
     build(site.root)
     site.write({"content/a.md": article("Alpha two")})
-    process = digest_process(site.root, script=KILL_SELF + "import digest.cache\n"
-                                                           "digest.cache.save = die\n")
+    # killed where the page fingerprints of the new output would be saved
+    process = digest_process(site.root, script=KILL_SELF + "import digest.reuse.store as s\n"
+                                                           "s.save_pages\ns.save_pages = die\n")
     process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "the planted kill did not happen"
     assert "Alpha two" in (site.root / "site/2025/06/01/a/index.html").read_text()
     site.write({"content/a.md": article("Alpha one")})
     build(site.root)

@@ -90,16 +90,16 @@ class CountingParses:
     """Counts the articles parsed, by wrapping the real parser."""
 
     def __init__(self, monkeypatch) -> None:
-        import digest.build
+        from digest.reuse import parsing
 
         self.count = 0
-        real = digest.build.parse_source
+        real = parsing.parse_source
 
         def counted(*args, **kwargs):
             self.count += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(digest.build, "parse_source", counted)
+        monkeypatch.setattr(parsing, "parse_source", counted)
         monkeypatch.setenv("DIGEST_WORKERS", "1")  # counted in this process
 
 
@@ -169,8 +169,8 @@ def corpus(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def parallel_even_when_small(monkeypatch) -> None:
     """Worker processes for this small corpus too, so the parallel path is the one tested."""
-    monkeypatch.setattr("digest.build.PARSE_MIN", 8)
-    monkeypatch.setattr("digest.build.RENDER_MIN", 8)
+    monkeypatch.setattr("digest.reuse.parsing.PARSE_MIN", 8)
+    monkeypatch.setattr("digest.reuse.rendering.RENDER_MIN", 8)
 
 
 def test_cached_parallel_builds_equal_clean_serial_builds(corpus: Path, tmp_path: Path,
@@ -234,11 +234,11 @@ def test_the_dev_server_told_what_changed_equals_clean_serial_builds(
                             if before.get(path) != after.get(path))
         articles_only = all(path.startswith("content/") and path.endswith(".md")
                             for path in changed)
-        before = session.site
+        before = session.reuse.grouped
         line = session.rebuild(name, now=NOW, changed=changed if articles_only else None)
         assert "written" in line, line
         if name.startswith("edit"):  # put in place, not grouped again: the same positions
-            assert session.site.where is before.where, name
+            assert session.reuse.grouped.where is before.where, name
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
 
 
@@ -327,7 +327,7 @@ def test_a_build_reads_only_the_files_whose_stamp_changed(corpus: Path, tmp_path
     build(project, project.read_config(), Options(), NOW)
     # just changed (their change time is now): read again, as they may change again unseen
     assert len([p for p in read if p.suffix == ".md"]) == 2 * len(files)
-    monkeypatch.setattr("digest.build.RACY_NS", -10**12)  # as if the files were changed long ago
+    monkeypatch.setattr("digest.reuse.parsing.RACY_NS", -10**12)  # as if the files were changed long ago
     build(project, project.read_config(), Options(), NOW)
     read.clear()
     build(project, project.read_config(), Options(), NOW)
@@ -361,7 +361,7 @@ def site_with_a_spare(corpus: Path, tmp_path: Path, monkeypatch
     """A copy of the corpus built, then built again after an edit: it has a spare output."""
     # as in a large site, a warm build renders its few pages in the main process (more
     # would go straight into a new folder, not through the spare)
-    monkeypatch.setattr("digest.build.RENDER_MIN", 400)
+    monkeypatch.setattr("digest.reuse.rendering.RENDER_MIN", 400)
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
     project = Project.at(root / "site.yaml")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from digest.config import Config
 from digest.model import Article, Label
+from digest.reuse.regroup import regroup
 from digest.site import group_site
 from digest.slugs import slugify
 
@@ -65,12 +66,13 @@ def edited(old: Article, index: int, change: tuple) -> Article:
 @given(base_articles, edits)
 def test_regrouping_after_edits_equals_grouping_from_scratch(base, changes) -> None:
     articles = [article(i, *fields) for i, fields in enumerate(base)]
-    previous, problems = group_site(list(articles), CONFIG)
+    previous, problems = regroup(list(articles), CONFIG)
     assert not problems
     for index, change in changes:
         index %= len(articles)
         articles[index] = edited(articles[index], index, change)
-    again, problems = group_site(list(articles), CONFIG, previous)
+    again, problems = regroup(list(articles), CONFIG, previous)
+    again = again.site
     fresh, fresh_problems = group_site(list(articles), CONFIG)
     assert problems == fresh_problems
     assert again == fresh
@@ -83,9 +85,11 @@ def test_an_edit_in_place_keeps_every_untouched_group_as_it_was() -> None:
     articles = [article(0, "One", START, "World", ["Energy"]),
                 article(1, "Two", START + timedelta(days=1), "Science", ["Water"]),
                 article(2, "Three", START + timedelta(days=2), "World", ["Roads"])]
-    previous, _ = group_site(list(articles), CONFIG)
+    grouped, _ = regroup(list(articles), CONFIG)
+    previous = grouped.site
     articles[1] = dataclasses.replace(articles[1], title="Two, revised")
-    again, _ = group_site(list(articles), CONFIG, previous)
+    again, _ = regroup(list(articles), CONFIG, grouped)
+    again = again.site
     assert again.topics[0] is not previous.topics[0]  # Science holds the edited one
     assert again.topics[1] is previous.topics[1]
     assert [tag is old for tag, old in zip(again.tags, previous.tags)] == [True, True, False]

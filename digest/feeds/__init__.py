@@ -8,11 +8,12 @@ model, so the three formats always agree.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Config
 from ..model import Article
-from ..pages import Page, site_feeds, tag_feeds, topic_feeds
+from ..pages import FeedLink, Page, site_feeds, tag_feeds, topic_feeds
 from ..site import Site
 from .atom import atom_feed
 from .jsonfeed import json_feed
@@ -23,51 +24,67 @@ from .sitemaps import news_sitemap, robots_txt, sitemap
 _WRITERS = {"RSS": rss_feed, "Atom": atom_feed, "JSON Feed": json_feed}
 
 
-def feed_files(config: Config, site: Site, pages: list[Page], now: datetime | None = None,
-               fingerprint: Callable[..., str] | None = None,
-               reuse: Callable[[str, str], object] | None = None,
-               keys: dict[str, str] | None = None,
-               sitemap_memo: dict | None = None) -> dict[str, object]:
+@dataclass(frozen=True)
+class FeedSource:
+    """What one feed holds, before it is written in each format."""
+
+    links: tuple[FeedLink, ...]  # the feed in each format
+    home: str  # the page the feed stands for
+    description: str
+    articles: tuple[Article, ...]  # the newest, as many as the feed carries
+
+
+def feed_sources(config: Config, site: Site) -> list[FeedSource]:
+    """The site's feed, then each topic's, then each tag's."""
+    def source(links, home, description, articles) -> FeedSource:
+        return FeedSource(links, home, description, articles[:config.feed_items])
+
+    sources = [source(site_feeds(config), config.base_path, config.description, site.articles)]
+    for topic in site.topics:
+        sources.append(source(topic_feeds(config, topic), topic.url,
+                              topic.description or f"{topic.name} from {config.title}",
+                              topic.articles))
+    for tag in site.tags:
+        sources.append(source(tag_feeds(config, tag), tag.url,
+                              f"Articles tagged “{tag.name}” in {config.title}", tag.articles))
+    return sources
+
+
+def write_feed(config: Config, source: FeedSource,
+               item_of: Callable[[Article], FeedItem]) -> dict[str, bytes]:
+    """One feed in every format, by path in the output. `item_of` makes an article's item
+    (an article is in several feeds: its item can be made once)."""
+    feed = make_feed(config, source.links, source.home, source.description,
+                     [item_of(article) for article in source.articles])
+    return {link.url.removeprefix(config.base_path): _WRITERS[link.format](feed)
+            for link in source.links}
+
+
+def feed_files(config: Config, site: Site, pages: list[Page],
+               now: datetime | None = None) -> dict[str, bytes]:
     """Every feed in every format, the sitemaps and robots.txt, by path in the output.
 
     `now` is the build time, which decides what the news sitemap holds; without it,
-    the time of the newest article. With `fingerprint`, each feed file's fingerprint goes
-    into `keys` (by path), and `reuse(path, fingerprint)` may give what to write instead of
-    making the feed again (the bytes or the file from the last build).
-    """
-    items: dict[str, FeedItem] = {}  # by URL: an article is in several feeds
+    the time of the newest article."""
+    items: dict[str, FeedItem] = {}
 
     def item_of(article: Article) -> FeedItem:
         if article.url not in items:
             items[article.url] = feed_item(config, article)
         return items[article.url]
 
-    sources = [(site_feeds(config), config.base_path, config.description, site.articles)]
-    for topic in site.topics:
-        sources.append((topic_feeds(config, topic), topic.url,
-                        topic.description or f"{topic.name} from {config.title}",
-                        topic.articles))
-    for tag in site.tags:
-        sources.append((tag_feeds(config, tag), tag.url,
-                        f"Articles tagged “{tag.name}” in {config.title}", tag.articles))
-    files: dict[str, object] = {}
-    for links, home, description, articles in sources:
-        newest = articles[:config.feed_items]
-        key = fingerprint("feed", links, home, description, newest) if fingerprint else ""
-        feed = None
-        for link in links:
-            name = link.url.removeprefix(config.base_path)
-            data = reuse(name, key) if key and reuse else None
-            if data is None:
-                feed = feed or make_feed(config, links, home, description,
-                                         [item_of(a) for a in newest])
-                data = _WRITERS[link.format](feed)
-            files[name] = data
-            if key and keys is not None:
-                keys[name] = key
+    files: dict[str, bytes] = {}
+    for source in feed_sources(config, site):
+        files.update(write_feed(config, source, item_of))
+    files.update(extra_files(config, site, now, sitemap(config, pages)))
+    return files
+
+
+def extra_files(config: Config, site: Site, now: datetime | None,
+                sitemap_xml: bytes) -> dict[str, bytes]:
+    """The sitemaps and robots.txt."""
     if now is None:
         now = site.articles[0].date if site.articles else NO_TIME
-    files["sitemap.xml"] = sitemap(config, pages, sitemap_memo)
-    files["news-sitemap.xml"] = news_sitemap(config, site.articles, now)
-    files["robots.txt"] = robots_txt(config)
-    return files
+    return {"sitemap.xml": sitemap_xml,
+            "news-sitemap.xml": news_sitemap(config, site.articles, now),
+            "robots.txt": robots_txt(config)}

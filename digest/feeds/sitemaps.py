@@ -15,28 +15,17 @@ NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000
 
 
-def sitemap(config: Config, pages: list[Page], memo: dict | None = None) -> bytes:
+def sitemap(config: Config, pages: list[Page], entries: list[str] | None = None) -> bytes:
     """Every page but 404.html, with the article's last change where there is one.
-
-    With `memo` (by page identity, kept between the dev server's rebuilds), the entry of a
-    page seen before is not made again."""
-    known = memo if memo is not None else {}
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n'
-           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
-    for page in pages:
-        entry = known.get(id(page))
-        if entry is None or entry[0] is not page:
-            entry = known[id(page)] = (page, _entry(config, page))
-        out.append(entry[1])
-    out.append("</urlset>\n")
-    if len(known) > 2 * len(pages) + 1000:  # forget the pages gone
-        current = {id(page): known[id(page)] for page in pages}
-        known.clear()
-        known.update(current)
-    return "".join(out).encode("utf-8")
+    `entries`: each page's `sitemap_entry`, when they are known already."""
+    if entries is None:
+        entries = [sitemap_entry(config, page) for page in pages]
+    return "".join(['<?xml version="1.0" encoding="utf-8"?>\n'
+                    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
+                    *entries, "</urlset>\n"]).encode("utf-8")
 
 
-def _entry(config: Config, page: Page) -> str:
+def sitemap_entry(config: Config, page: Page) -> str:
     if page.template == "404.html":
         return ""
     article = page.context.get("article")

@@ -1,0 +1,110 @@
+"""Everything a build keeps for the next one, and the one place that decides what to redo.
+
+The phases of a build (`articles`, `site`, `pages`, `render`, `feeds`) are plain functions
+of their input. `Reuse` holds what earlier builds made of them, on disk for `digest build`
+(`store`) and in memory between the dev server's rebuilds, and calls the same phases on
+what changed only:
+
+- articles: a file whose stamp or bytes are those of last time is not parsed again
+  (`parsing`);
+- grouping: an edit that moves no article is put in place (`regroup`), in the dev server;
+- planning: the pages of a day, topic or tag that is the very object of last time are the
+  pages planned then;
+- rendering: a page or feed whose fingerprint is that of last time is not made again
+  (`fingerprints`, `rendering`).
+
+Every shortcut gives what the plain phases give: tests/test_incremental.py compares builds
+after edits with clean builds, tests/test_regroup_properties.py regrouping with grouping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from ..config import Config
+from ..errors import Problem
+from ..model import Article
+from ..output import Content, Stage
+from ..pages import Page, parts, plan_part, site_pages
+from ..project import Project
+from ..site import Site, group_site
+from . import parsing, rendering, store
+from .regroup import Grouped, regroup
+from .rendering import Previous
+from .store import CACHE_FOLDER, SPARE_OUTPUT, ParseCache, RenderCache
+
+__all__ = ["CACHE_FOLDER", "SPARE_OUTPUT", "Previous", "Reuse"]
+
+
+class Reuse:
+    """What earlier builds made, and the phases run again on what changed since."""
+
+    def __init__(self, parsed: ParseCache | None = None, rendered: RenderCache | None = None,
+                 in_memory: bool = False):
+        # in_memory: the dev server's, which keeps the site and its pages between rebuilds
+        self.parsed = parsed or ParseCache(files={} if in_memory else None)
+        self.rendered = rendered or RenderCache()
+        self.in_memory = in_memory
+        self.grouped: Grouped | None = None  # the last good site, in memory
+        self._grouped_for: Config | None = None
+        self._plans: dict[tuple, tuple[tuple, list[Page]]] = {}
+        self._plans_for: Config | None = None
+
+    @classmethod
+    def load(cls, project_root: Path, config: Config) -> Reuse:
+        """What the last `digest build` kept in .digest-cache/."""
+        return cls(store.load_articles(project_root, config), store.load_pages(project_root))
+
+    def save_articles(self, project_root: Path) -> None:
+        store.save_articles(project_root, self.parsed)
+
+    def save_pages(self, project_root: Path, manifest: dict[str, str]) -> None:
+        self.rendered.written = manifest
+        store.save_pages(project_root, self.rendered)
+
+    def articles(self, project: Project, config: Config, changed: frozenset[str] | None = None,
+                 progress: Callable[[str, int, int], None] | None = None
+                 ) -> tuple[list[Article], dict[str, str], list[Problem]]:
+        """Every article, each file's content hash, and the problems of those that failed.
+        `changed`: the only article files that changed since the last call, if known."""
+        return parsing.parse_articles(project, config, self.parsed, changed, progress)
+
+    def group(self, articles: list[Article], config: Config) -> tuple[Site, list[Problem]]:
+        """`group_site`; in memory, what did not change is the very object of last time."""
+        if not self.in_memory:
+            return group_site(articles, config)
+        last = self.grouped if self._grouped_for == config else None
+        grouped, problems = regroup(articles, config, last)
+        if not problems:  # a failed rebuild leaves the last good site to compare with
+            self.grouped, self._grouped_for = grouped, config
+        return grouped.site, problems
+
+    def plan(self, site: Site, config: Config) -> list[Page]:
+        """`plan_pages`; the pages of a part made of the very objects of last time are the
+        very pages planned then."""
+        if self._plans_for != config:
+            self._plans, self._plans_for = {}, config
+        known, planned = self._plans, {}
+        pages = site_pages(site, config)
+        for part in parts(site):
+            key = (part[0], part[1].date if part[0] == "day" else part[1].slug)
+            same = known.get(key)
+            if same is None or len(same[0]) != len(part) or not all(
+                    a is b for a, b in zip(same[0], part)):
+                same = (part, plan_part(part, config))
+            planned[key] = same
+            pages += same[1]
+        if self.in_memory:
+            self._plans = planned
+        return pages
+
+    def render(self, project: Project, config: Config, site: Site, pages: list[Page],
+               now: datetime, sources: dict[str, str], previous: Previous | None = None,
+               stage: Stage | None = None, meanwhile: Callable[[], None] | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> dict[str, Content]:
+        """Every page, feed and sitemap as bytes (or as a file kept or already written),
+        by path in the output; only what changed is rendered."""
+        return rendering.render_site(project, config, site, pages, now, self.rendered,
+                                     sources, previous, stage, meanwhile, progress)

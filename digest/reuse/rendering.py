@@ -1,0 +1,243 @@
+"""Rendering what changed: a page whose fingerprint is that of last time is not rendered
+again; its bytes come from memory (dev server) or from the previous output (digest build).
+
+The render phase itself (`render.render`, `feeds.write_feed`) is plain; here it runs on
+the pages and feeds that changed, on every core when there are many.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .. import feeds
+from ..config import Config
+from ..errors import DigestError, Problem, problem
+from ..feeds.model import FeedItem, feed_item
+from ..feeds.sitemaps import sitemap_entry
+from ..model import Article
+from ..output import MANIFEST, Content, Kept, Stage, Staged, read_manifest, write_staged
+from ..pages import Page
+from ..project import Project
+from ..render import make_environment, render
+from ..site import Site
+from ..workers import RENDER_MIN, run_in_parallel
+from . import store
+from .fingerprints import Fingerprints, page_fingerprints
+from .store import RenderCache
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The output of the last build, whose files can stand in for pages that did not change."""
+
+    output: Path
+    manifest: dict[str, str]
+    finished: int  # when its manifest was written, in ns: its files are not newer
+
+    @classmethod
+    def of(cls, output: Path) -> Previous | None:
+        try:
+            finished = os.stat(output / MANIFEST).st_mtime_ns
+        except OSError:
+            return None
+        return cls(output, read_manifest(output) or {}, finished)
+
+    def kept(self, name: str) -> Kept | None:
+        """The file as digest wrote it, if it is still there and untouched since: a file
+        changed by hand is newer than the manifest written after it."""
+        digest = self.manifest.get(name)
+        if digest is None:
+            return None
+        try:
+            info = os.lstat(os.path.join(self.output, name))
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns > self.finished:
+            return None
+        return Kept(digest, info.st_size)
+
+
+
+
+def render_site(project: Project, config: Config, site: Site, pages: list[Page],
+                now: datetime, render_cache: RenderCache, sources: dict[str, str],
+                previous: Previous | None = None, stage: Stage | None = None,
+                also: Callable[[], None] | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Content]:
+    """Every page, feed and extra file as bytes, keyed by its path in the output.
+
+    A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
+    is not rendered again: its bytes come from memory (dev server) or from the previous
+    output (digest build). An edited article re-renders only the pages that show it.
+    With `stage`, many pages to render are written into the new output folder instead of
+    returned as bytes; `also` is done by the main process while worker processes render.
+    """
+    render_cache.reset_unless(store.settings_key(config, store.template_hashes(project)))
+    favicon = project.favicon(config)
+    fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles,
+                                render_cache.values)
+    fingerprints.forget_articles_except(site.articles)
+    files: dict[str, Content] = {}
+    done: dict[str, bytes] = {}
+
+    last_prints = render_cache.fingerprints
+
+    def previous_file(name: str, print_: str) -> Kept | None:
+        """The last build's file, if it was made from the same fingerprint and is intact."""
+        if (last_prints.get(name) == print_
+                and render_cache.written.get(name) == previous.manifest.get(name)):
+            return previous.kept(name)
+        return None
+
+    reusable = previous is not None or bool(render_cache.pages)
+    prints: list[str] | None = None
+    todo: list[int] = []
+    # The same settings, templates, favicon and published articles (by path and content)
+    # plan the same pages: their fingerprints are those of last time, not worked out again.
+    inputs = fingerprints.of(favicon, sorted((a.path, sources[a.path]) for a in site.articles))
+    if reusable and inputs == render_cache.inputs:
+        prints = [last_prints.get(page.output, "") for page in pages]
+        if "" in prints:
+            prints = None
+    if reusable:
+        if prints is None:
+            prints = page_fingerprints(render_cache, pages, favicon, fingerprints)
+        for index, (page, print_) in enumerate(zip(pages, prints)):
+            html = render_cache.pages.get(print_)
+            if html is None and previous:
+                html = previous_file(page.output, print_)
+            if html is None:
+                todo.append(index)
+            else:
+                files[page.output] = html
+                if isinstance(html, bytes):
+                    done[print_] = html
+    else:
+        todo = list(range(len(pages)))  # a first build: every page is rendered
+    if render_cache.environment is None:
+        render_cache.environment = make_environment(project.layouts, config, project.root)
+
+    def reuse_feed(name: str, key: str) -> Content | None:
+        data = render_cache.feeds.get(f"{key} {name}")
+        if data is None and previous:
+            data = previous_file(name, key)
+        return data
+
+    feed_keys: dict[str, str] = {}
+    made: dict[str, Content] = {}
+    ran: list[bool] = []
+
+    def meanwhile() -> None:
+        """The main process's share, done while the workers render."""
+        nonlocal prints
+        if also is not None:
+            also()
+        if prints is None:
+            prints = page_fingerprints(render_cache, pages, favicon, fingerprints)
+        made.update(_feed_files(config, site, pages, now, fingerprints, reuse_feed, feed_keys,
+                                render_cache.sitemap))
+        ran.append(True)
+
+    # Many pages (a first build, a changed template) are written into the new output folder
+    # as they are rendered, by every core, rather than held in memory.
+    target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
+    shared = (render_cache.environment, config, pages, favicon, target,
+              stage.output if stage is not None else None)
+    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile,
+                               progress and (lambda done, total: progress("rendering", done,
+                                                                          total)))
+    if rendered is None:
+        rendered = _render_chunk(shared, todo)
+    if not ran:
+        meanwhile()
+    assert prints is not None
+    problems: list[Problem] = []
+    for index, outcome in zip(todo, rendered):
+        if isinstance(outcome, bytes):
+            files[pages[index].output] = done[prints[index]] = outcome
+        elif isinstance(outcome, Staged):
+            files[pages[index].output] = outcome
+        else:
+            problems.extend(outcome)
+    if problems:
+        raise DigestError(problems)
+    render_cache.pages = done
+    render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
+    render_cache.inputs = inputs
+    render_cache.values = fingerprints.memo
+    render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
+                          if name in feed_keys and isinstance(data, bytes)}
+    render_cache.fingerprints.update(feed_keys)
+    files.update(made)
+    return files
+
+
+def _render_chunk(shared: tuple, chunk: list[int]) -> list[bytes | Staged | list[Problem]]:
+    """Each page's bytes, or where it was written when there is a target folder."""
+    environment, config, pages, favicon, target, output = shared
+    common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
+    results: list[bytes | Staged | list[Problem]] = []
+    failed: set[str] = set()
+    cannot_write = False
+    for index in chunk:
+        page = pages[index]
+        if page.template in failed or cannot_write:
+            results.append([])  # one message per broken template, not one per page
+            continue
+        try:
+            html = render(environment, page.template, {**common, **page.context, "page": page})
+            data = html.encode("utf-8")
+            results.append(data if target is None else write_staged(target, page.output, data))
+        except DigestError as err:
+            failed.add(page.template)
+            results.append(err.problems)
+        except OSError as err:  # writing into the new output folder: a full disk, say
+            cannot_write = True
+            where = f" ({err.filename})" if err.filename else ""
+            results.append([problem(output, 0, f"cannot write the output: "
+                                               f"{err.strerror or err}{where}")])
+    return results
+
+
+
+
+def _feed_files(config: Config, site: Site, pages: list[Page], now: datetime,
+                fingerprints: Fingerprints, reuse: Callable[[str, str], Content | None],
+                keys: dict[str, str], known: dict[int, tuple[Page, str]]) -> dict[str, Content]:
+    """`feeds.feed_files`, with each feed's fingerprint put in `keys` by path, and a feed
+    whose fingerprint `reuse` knows taken from there instead of written again. The
+    sitemap's entry of a page seen before (`known`, by identity) is not made again."""
+    items: dict[str, FeedItem] = {}
+
+    def item_of(article: Article) -> FeedItem:
+        if article.url not in items:
+            items[article.url] = feed_item(config, article)
+        return items[article.url]
+
+    files: dict[str, Content] = {}
+    for source in feeds.feed_sources(config, site):
+        key = fingerprints.of("feed", source.links, source.home, source.description,
+                              source.articles)
+        names = [link.url.removeprefix(config.base_path) for link in source.links]
+        kept = {name: reuse(name, key) for name in names}
+        if any(data is None for data in kept.values()):
+            kept = feeds.write_feed(config, source, item_of)
+        files.update(kept)
+        keys.update(dict.fromkeys(names, key))
+    entries = []
+    for page in pages:
+        entry = known.get(id(page))
+        if entry is None or entry[0] is not page:
+            entry = known[id(page)] = (page, sitemap_entry(config, page))
+        entries.append(entry[1])
+    if len(known) > 2 * len(pages) + 1000:  # forget the pages gone
+        current = {id(page): known[id(page)] for page in pages}
+        known.clear()
+        known.update(current)
+    files.update(feeds.extra_files(config, site, now, feeds.sitemap(config, pages, entries)))
+    return files
