@@ -49,7 +49,8 @@ class Reuse:
         self.in_memory = in_memory
         self.grouped: Grouped | None = None  # the last good site, in memory
         self._grouped_for: Config | None = None
-        self._plans: dict[tuple, tuple[tuple, list[Page]]] = {}
+        self._plans: dict[str, tuple[tuple, list[Page]]] = {}
+        self._layout: list[tuple[str, object, int]] = []  # the last plan's parts, in order
         self._plans_for: Config | None = None
 
     @classmethod
@@ -88,14 +89,16 @@ class Reuse:
             self._plans, self._plans_for = {}, config
         known, planned = self._plans, {}
         pages = site_pages(site, config)
+        self._layout = [("", None, len(pages))]
         for part in parts(site):
-            key = (part[0], part[1].date if part[0] == "day" else part[1].slug)
+            key = f"{part[0]} {part[1].date if part[0] == 'day' else part[1].slug}"
             same = known.get(key)
             if same is None or len(same[0]) != len(part) or not all(
                     a is b for a, b in zip(same[0], part)):
                 same = (part, plan_part(part, config))
             planned[key] = same
             pages += same[1]
+            self._layout.append((key, part, len(same[1])))
         if self.in_memory:
             self._plans = planned
         return pages
@@ -105,6 +108,10 @@ class Reuse:
                stage: Stage | None = None, meanwhile: Callable[[], None] | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Content]:
         """Every page, feed and sitemap as bytes (or as a file kept or already written),
-        by path in the output; only what changed is rendered."""
-        return rendering.render_site(project, config, site, pages, now, self.rendered,
-                                     sources, previous, stage, meanwhile, progress)
+        by path in the output; only what changed is rendered. `pages`: what `plan` gave."""
+        layout = self._layout
+        if sum(count for _, _, count in layout) != len(pages):  # not planned here
+            layout = [("", None, len(pages))]
+        return rendering.render_site(project, config, site, pages, layout, now,
+                                     self.rendered, sources, previous, stage, meanwhile,
+                                     progress)

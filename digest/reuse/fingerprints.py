@@ -31,6 +31,19 @@ class Fingerprints:
         self.memo: dict[int, tuple[object, bytes]] = {}
         self._articles = articles if articles is not None else {}
 
+    def of_page(self, page, favicon: str | None) -> str:
+        """A page's fingerprint: everything that goes into rendering it."""
+        digest = hashlib.blake2b(self.key.encode(), digest_size=16)
+        head = "".join([f"{len(part)}:{part}" for part in (
+            page.template, page.url, page.title, favicon or "")])
+        digest.update(head.encode("utf-8", "surrogatepass"))
+        digest.update(self._digest(page.feeds))
+        context = page.context
+        for name in sorted(context):
+            digest.update(self._digest(name))
+            digest.update(self._digest(context[name]))
+        return digest.hexdigest()
+
     def of(self, *values: object) -> str:
         digest = hashlib.blake2b(self.key.encode(), digest_size=16)
         for value in values:
@@ -38,14 +51,29 @@ class Fingerprints:
         return digest.hexdigest()
 
     def _digest(self, value: object) -> bytes:
-        if value is None or isinstance(value, (str, int, float, bool, date, datetime)):
+        kind = type(value)
+        if kind is str:
+            data = value.encode("utf-8", "surrogatepass")
+            return b"s%d:%b" % (len(data), data)
+        if kind is Article:
+            known = self._articles.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
+            return self._article(value)
+        if kind is tuple:  # the same tuple (a topic's feeds, say) is in many pages
+            known = self.memo.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
+            digest = b"(%d:%b)" % (len(value), b"".join([self._digest(item) for item in value]))
+            self.memo[id(value)] = (value, digest)
+            return digest
+        if kind is list:
+            return b"[%d:%b]" % (len(value), b"".join([self._digest(item) for item in value]))
+        if kind in _SCALARS:
             return repr(value).encode() + b"\0"
-        if isinstance(value, (tuple, list)):
-            return b"(" + b"".join([self._digest(item) for item in value]) + b")"
-        if isinstance(value, dict):
-            return (b"{" + b"".join([self._digest(k) + self._digest(v) for k, v in
-                                     sorted(value.items(), key=lambda kv: str(kv[0]))])
-                    + b"}")
+        if kind is dict:
+            return b"{%b}" % b"".join([self._digest(str(k)) + self._digest(v) for k, v in
+                                       sorted(value.items(), key=lambda kv: str(kv[0]))])
         known = self.memo.get(id(value))
         if known is not None:
             return known[1]
@@ -53,22 +81,25 @@ class Fingerprints:
         if known is not None and known[0] is value:
             self.memo[id(value)] = known
             return known[1]
-        if isinstance(value, Article):
-            kept = self._articles.get(id(value))
-            if kept is not None:
-                return kept[1]
-            parts: tuple = (value.path, self.sources[value.path], value.topic.name,
-                            tuple(tag.name for tag in value.tags))
-        else:
-            names = _FIELDS.get(type(value))
-            if names is None:
-                if not dataclasses.is_dataclass(value):
-                    raise TypeError(f"cannot fingerprint {type(value).__name__}")
-                names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
-            parts = (type(value).__name__, *(getattr(value, name) for name in names))
+        names = _FIELDS.get(kind)
+        if names is None:
+            if not dataclasses.is_dataclass(value):
+                raise TypeError(f"cannot fingerprint {kind.__name__}")
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        parts = (kind.__name__, *(getattr(value, name) for name in names))
         digest = hashlib.blake2b(self._digest(parts), digest_size=16).digest()
-        memo = self._articles if isinstance(value, Article) else self.memo
-        memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
+        self.memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
+        return digest
+
+    def _article(self, article: Article) -> bytes:
+        """An article by its path, its file's content and the names grouping gave its topic
+        and tags: everything else in it comes from those and the settings."""
+        parts = (article.path, self.sources[article.path], article.topic.name,
+                 *(tag.name for tag in article.tags))
+        text = "".join([f"{len(part)}:{part}" for part in parts])
+        digest = b"a" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                        digest_size=16).digest()
+        self._articles[id(article)] = (article, digest)
         return digest
 
     def forget_articles_except(self, articles) -> None:
@@ -79,6 +110,7 @@ class Fingerprints:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({type(None), int, float, bool, date, datetime})
 
 
 def _identity(value: object) -> object:
@@ -110,11 +142,43 @@ def page_fingerprints(memory: RenderCache, pages: list, favicon: str | None,
         entry = by_identity.get(identity)
         if entry is None:
             entry = by_identity[identity] = (
-                fingerprints.of(page.template, page.url, page.title, page.feeds, favicon,
-                                page.context), (values, page.feeds))
+                fingerprints.of_page(page, favicon), (values, page.feeds))
         by_page[id(page)] = (page, entry[0], identity)
         found.append(entry[0])
     if len(by_page) > 2 * len(pages) + 1000:  # forget what these pages no longer use
         memory.by_page = {id(page): by_page[id(page)] for page in pages}
         memory.by_identity = {kept[2]: by_identity[kept[2]] for kept in memory.by_page.values()}
     return found
+
+
+def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str, object, int]],
+                        favicon: str | None, fingerprints: Fingerprints
+                        ) -> tuple[list[str], dict[str, str]]:
+    """Each page's fingerprint, and each part's (see pages.parts), the pages being laid out
+    as `layout` says: (part's key, part, how many pages), None for the site's own pages.
+
+    A part's pages are made of it alone, so a part whose fingerprint is that of last time has
+    pages whose fingerprints are those of last time: they are not worked out again. An edit
+    digests the pages of the parts it is in, and the site's own pages."""
+    last_parts, last_prints = memory.parts, memory.fingerprints
+    found: list[str | None] = []
+    parts: dict[str, str] = {}
+    todo: list[int] = []
+    start = 0
+    for key, part, count in layout:
+        chunk = pages[start:start + count]
+        if part is not None:
+            parts[key] = print_ = fingerprints.of(favicon, part)
+            if last_parts.get(key) == print_:
+                known = [last_prints.get(page.output) for page in chunk]
+                if None not in known:
+                    found += known
+                    start += count
+                    continue
+        found += [None] * count
+        todo += range(start, start + count)
+        start += count
+    made = page_fingerprints(memory, [pages[index] for index in todo], favicon, fingerprints)
+    for index, print_ in zip(todo, made):
+        found[index] = print_
+    return found, parts  # type: ignore[return-value]

@@ -27,7 +27,7 @@ from ..render import make_environment, render
 from ..site import Site
 from ..workers import RENDER_MIN, run_in_parallel
 from . import store
-from .fingerprints import Fingerprints, page_fingerprints
+from .fingerprints import Fingerprints, layout_fingerprints
 from .store import RenderCache
 
 
@@ -65,7 +65,8 @@ class Previous:
 
 
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
-                now: datetime, render_cache: RenderCache, sources: dict[str, str],
+                layout: list[tuple[str, object, int]], now: datetime,
+                render_cache: RenderCache, sources: dict[str, str],
                 previous: Previous | None = None, stage: Stage | None = None,
                 also: Callable[[], None] | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> dict[str, Content]:
@@ -76,6 +77,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     output (digest build). An edited article re-renders only the pages that show it.
     With `stage`, many pages to render are written into the new output folder instead of
     returned as bytes; `also` is done by the main process while worker processes render.
+    `layout` tells which part of the site each page is of (see layout_fingerprints).
     """
     render_cache.reset_unless(store.settings_key(config, store.template_hashes(project)))
     favicon = project.favicon(config)
@@ -104,9 +106,11 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         prints = [last_prints.get(page.output, "") for page in pages]
         if "" in prints:
             prints = None
+    parts = render_cache.parts if prints is not None else None
     if reusable:
         if prints is None:
-            prints = page_fingerprints(render_cache, pages, favicon, fingerprints)
+            prints, parts = layout_fingerprints(render_cache, pages, layout, favicon,
+                                                fingerprints)
         for index, (page, print_) in enumerate(zip(pages, prints)):
             html = render_cache.pages.get(print_)
             if html is None and previous:
@@ -134,11 +138,12 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
 
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""
-        nonlocal prints
+        nonlocal prints, parts
         if also is not None:
             also()
         if prints is None:
-            prints = page_fingerprints(render_cache, pages, favicon, fingerprints)
+            prints, parts = layout_fingerprints(render_cache, pages, layout, favicon,
+                                                fingerprints)
         made.update(_feed_files(config, site, pages, now, fingerprints, reuse_feed, feed_keys,
                                 render_cache.sitemap))
         ran.append(True)
@@ -168,7 +173,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         raise DigestError(problems)
     render_cache.pages = done
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
-    render_cache.inputs = inputs
+    render_cache.inputs, render_cache.parts = inputs, parts
     render_cache.values = fingerprints.memo
     render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
                           if name in feed_keys and isinstance(data, bytes)}

@@ -24,7 +24,7 @@ from ..project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 5  # of the cache files; a change makes older caches start afresh
+_FORMAT = 6  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -110,6 +110,7 @@ class RenderCache:
     written: dict[str, str] = field(default_factory=dict)
     feeds: dict[str, bytes] = field(default_factory=dict)  # fingerprint + feed path -> bytes
     inputs: str = ""  # a digest of everything the fingerprints were made from
+    parts: dict[str, str] = field(default_factory=dict)  # part of the site -> fingerprint
     # In memory only: a page's fingerprint by the identity of what went into it, with those
     # values kept alive (so an id cannot be reused by another object while it is here).
     by_identity: dict[tuple, tuple[str, object]] = field(default_factory=dict)
@@ -125,7 +126,7 @@ class RenderCache:
     def reset_unless(self, key: str) -> None:
         if self.key != key:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
-            self.written, self.inputs = {}, ""
+            self.written, self.inputs, self.parts = {}, "", {}
             self.by_identity, self.articles, self.environment = {}, {}, None
             self.values, self.by_page, self.plan, self.sitemap = {}, {}, {}, {}
 
@@ -290,8 +291,12 @@ def load_pages(project_root: Path) -> RenderCache:
         fingerprints, written = data["fingerprints"], data["written"]
         if not all(isinstance(v, str) for d in (fingerprints, written) for v in d.values()):
             return RenderCache()
+        parts = data.get("parts", {})
+        if not all(isinstance(v, str) for v in parts.values()):
+            return RenderCache()
         return RenderCache(str(data["key"]), fingerprints=dict(fingerprints),
-                           written=dict(written), inputs=str(data.get("inputs", "")))
+                           written=dict(written), inputs=str(data.get("inputs", "")),
+                           parts=dict(parts))
     except (KeyError, TypeError, ValueError, AttributeError):
         return RenderCache()
 
@@ -300,7 +305,8 @@ def save_pages(project_root: Path, render_cache: RenderCache) -> None:
     _write(project_root, "pages", {"key": render_cache.key,
                                    "fingerprints": render_cache.fingerprints,
                                    "written": render_cache.written,
-                                   "inputs": render_cache.inputs})
+                                   "inputs": render_cache.inputs,
+                                   "parts": render_cache.parts})
 
 
 def _read(project_root: Path, name: str) -> object:
