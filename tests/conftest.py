@@ -61,9 +61,20 @@ class SiteDir:
         return (self.out / name).read_text(encoding="utf-8")
 
     def snapshot(self) -> dict[str, str]:
-        """Every output file's hash, to prove a failed build changed nothing."""
-        return {p.relative_to(self.out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(self.out.rglob("*")) if p.is_file()}
+        """The output folder's snapshot, to prove a failed build changed nothing."""
+        return snapshot(self.out)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and link of a folder, by path: its hash, or where it points."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[name] = "link to " + os.readlink(path)
+        elif path.is_file():
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def _invoke(root: Path, args: tuple[str, ...]) -> Run:
@@ -102,6 +113,13 @@ def article(title: str = "A title", date: str = "2025-06-01T10:00:00Z", body: st
     lines = ["---", f"title: {title}", f"date: {date}"]
     lines += [f"{key}: {value}" for key, value in fields.items()]
     return "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+def front(*lines: str, body: str = "Body.\n") -> str:
+    """An article's text with front matter lines written as they are, after a title and a
+    date (so that the first of `lines` is the file's line 4)."""
+    return "---\ntitle: T\ndate: 2025-01-01\n" + "".join(f"{line}\n" for line in lines) + \
+        "---\n" + body
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import SiteDir, article, assert_refused_and_untouched
+from conftest import SiteDir, article, assert_refused_and_untouched, front
 from digest.articles import parse_article
 from digest.config import Config
 from digest.errors import DigestError, Problem
@@ -16,11 +16,6 @@ from digest.limits import MAX_ARTICLE_BYTES
 from digest.markup import Renderer
 
 GOOD = {"content/good.md": article("Good article")}
-
-
-def front(*lines: str, body: str = "Body.\n") -> str:
-    return "---\ntitle: T\ndate: 2025-01-01\n" + "".join(f"{line}\n" for line in lines) + \
-        "---\n" + body
 
 
 # name: (files added to a good site, the line that must appear on stderr)

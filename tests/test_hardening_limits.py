@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_EPOCH, SiteDir, article
+from conftest import BUILD_EPOCH, SiteDir, article, front
 
 # Runs in a fresh process: parses one article, prints what happened, how long it took and
 # the process's peak memory (ru_maxrss, in kB on Linux).
@@ -51,17 +51,12 @@ def baseline(tmp_path_factory) -> int:
     return measure(tmp_path_factory.mktemp("baseline"), article())["peak_kb"]
 
 
-def front(body: str, *lines: str) -> str:
-    return "---\ntitle: T\ndate: 2025-01-01\n" + "".join(f"{line}\n" for line in lines) + \
-        "---\n" + body
-
-
 def billion_laughs() -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for level in "bcdefghi":
         previous = chr(ord(level) - 1)
         lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
-    return front("x", *lines)
+    return front(*lines, body="x")
 
 
 # name: (input, what the outcome starts with, at most this many seconds, MB more than baseline)
@@ -70,29 +65,30 @@ CASES = {
         billion_laughs(), "content/x.md:4: YAML anchors and aliases (&, *) are not allowed", 2,
         10),
     "YAML nested 100,000 deep": (
-        front("x", "x: " + "[" * 100_000), "content/x.md:4: invalid YAML: exceeded maximum "
-                                             "nesting depth", 2, 20),
+        front("x: " + "[" * 100_000, body="x"), "content/x.md:4: invalid YAML: exceeded "
+                                                  "maximum nesting depth", 2, 20),
     "lists nested 1,000 deep": (
-        front("".join("    " * i + "- x\n" for i in range(1000))),
+        front(body="".join("    " * i + "- x\n" for i in range(1000))),
         "content/x.md:1004: text nested 999 levels deep", 2, 20),
     "lists nested 240 deep, just short of Python's recursion limit": (
-        front("".join("    " * i + "- x\n" for i in range(240))), "page", 3, 50),
+        front(body="".join("    " * i + "- x\n" for i in range(240))), "page", 3, 50),
     "quotes nested 500 deep, line after line": (
-        front("".join(">" * i + " x\n" for i in range(500))), "page", 5, 200),
-    "quotes nested 10,000 deep": (front(">" * 10_000 + " x\n"), "page", 5, 50),
-    "emphasis nested 10,000 deep": (front("*" * 10_000 + "x" + "*" * 10_000), "page", 5, 50),
-    "HTML nested 20,000 deep": (front("<div>" * 20_000 + "x" + "</div>" * 20_000), "page",
+        front(body="".join(">" * i + " x\n" for i in range(500))), "page", 5, 200),
+    "quotes nested 10,000 deep": (front(body=">" * 10_000 + " x\n"), "page", 5, 50),
+    "emphasis nested 10,000 deep": (front(body="*" * 10_000 + "x" + "*" * 10_000), "page", 5, 50),
+    "HTML nested 20,000 deep": (front(body="<div>" * 20_000 + "x" + "</div>" * 20_000), "page",
                                 10, 200),
-    "100,000 unclosed brackets": (front("[" * 100_000), "content/x.md:5: too many '['", 3, 30),
+    "100,000 unclosed brackets": (front(body="[" * 100_000), "content/x.md:5: too many '['",
+                                  3, 30),
     "a 100,000-line article": (
-        front("".join(f"Line {i}, plain.\n" for i in range(100_000))), "page", 5, 200),
+        front(body="".join(f"Line {i}, plain.\n" for i in range(100_000))), "page", 5, 200),
     "a 100,000-line list with markup on every line": (
-        front("".join(f"- {i} *a*\n" for i in range(100_000))), "page", 15, 400),
+        front(body="".join(f"- {i} *a*\n" for i in range(100_000))), "page", 15, 400),
     "a 100,000-line paragraph with markup on every line": (
-        front("".join(f"{i} *a* b\n" for i in range(100_000))),
+        front(body="".join(f"{i} *a* b\n" for i in range(100_000))),
         "content/x.md:5: a paragraph of 1161 kB with 200000 marks", 3, 60),
-    "a 20 MB article": (front("word " * (4 * 1024 * 1024)), "content/x.md:1: article is "
-                                                              "20 MB; the limit is 2 MB", 3, 60),
+    "a 20 MB article": (front(body="word " * (4 * 1024 * 1024)),
+                        "content/x.md:1: article is 20 MB; the limit is 2 MB", 3, 60),
 }
 
 

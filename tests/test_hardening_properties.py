@@ -5,7 +5,6 @@ a traceback, never a file outside the project, and the same site twice gives the
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -16,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import SiteDir
+from conftest import SiteDir, snapshot
 from digest.articles import parse_date
 from digest.config import parse_config
 from digest.errors import DigestError
@@ -130,11 +129,6 @@ def sites(draw) -> dict[str, str | bytes]:
     if draw(st.booleans()):
         files[f"static/{draw(names)}"] = draw(st.binary(max_size=40))
     return files
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def check_build(files: dict[str, str | bytes]) -> int:
