@@ -4,7 +4,6 @@ folders. The previous output stays byte-identical, and the next build cleans up 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import random
 import shutil
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_EPOCH, SiteDir, article
+from conftest import BUILD_EPOCH, SiteDir, article, snapshot
 from digest import output as output_module
 from digest.output import MANIFEST, exchange, update_site, write_site
 
@@ -27,25 +26,17 @@ from corpus import write_corpus  # noqa: E402 - the benchmark's own corpus
 LEFTOVERS = {".site.digest-new", ".site.digest-old"}  # what a killed build may leave
 
 
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file and link of a folder, by path: its hash, or where it points."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            found[name] = "link to " + os.readlink(path)
-        elif path.is_file():
-            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
-
-
-def digest_process(root: Path, *args: str, script: str = "") -> subprocess.Popen:
-    """`digest build` in its own process group; `script` runs first (to plant a kill)."""
+def digest_process(root: Path, *args: str, script: str = "",
+                   marker: Path | None = None) -> subprocess.Popen:
+    """`digest build` in its own process group; `script` runs first (to plant a kill, which
+    leaves `marker` as it kills the process)."""
     code = f"import sys\n{script}\nfrom digest.cli import main\nsys.argv = ['digest', " \
            f"'build', *sys.argv[1:]]\nmain()\n"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": BUILD_EPOCH}
+    if marker is not None:
+        env["KILL_MARKER"] = str(marker)
     return subprocess.Popen([sys.executable, "-c", code, "--output", "site", *args], cwd=root,
-                            env={**os.environ, "SOURCE_DATE_EPOCH": BUILD_EPOCH},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
 
 
@@ -113,90 +104,143 @@ def test_a_build_killed_at_random_moments_leaves_old_or_new_output_whole(
         delay = rng.uniform(0.05, seconds * 1.1) if attempt % 2 else \
             rng.uniform(seconds * 0.5, seconds * 1.1)
         process = digest_process(root, *args)
-        time.sleep(delay)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate(timeout=60)
+        try:  # killed after `delay`, unless it has finished by then
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        _, err = process.communicate(timeout=60)
         got = snapshot(root / "site")
         assert got in (states[current], states[target]), f"attempt {attempt}: a mixed output"
         assert beside(root) <= {"site"} | LEFTOVERS
-        outcomes.append("new" if got == states[target] and target != current else "old")
+        if process.returncode == 0:
+            assert got == states[target], f"attempt {attempt}: finished, with the old output"
+            outcomes.append("finished")
+        else:
+            assert process.returncode == -signal.SIGKILL, err.decode()
+            outcomes.append("new" if got == states[target] else "old")
         current = target if got == states[target] else current
     build(root, *args)
     assert snapshot(root / "site") == states[target]
     assert beside(root) == {"site"}, "the next build clears what killed builds left"
-    assert "old" in outcomes  # killed before the swap at least once
+    assert "old" in outcomes, outcomes  # killed before the swap at least once
 
 
-KILL_SELF = "import os, signal\ndef die(*_):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+# Run in the build's process before it starts. plant(module, name, wrap) puts wrap(real) in the
+# place of a name of digest's, looked up with getattr: a function renamed or gone fails the
+# build, and so the test, instead of letting the build run to its end unharmed. die() leaves
+# the marker file that says the planted kill happened, then kills the process at once.
+PLANT = """
+import importlib, os, signal
+def die(*_):
+    open(os.environ["KILL_MARKER"], "w").close()
+    os.kill(os.getpid(), signal.SIGKILL)
+def plant(module, name, wrap):
+    module = importlib.import_module(module)
+    setattr(module, name, wrap(getattr(module, name)))
+def before(number, when=lambda *args: True):
+    '''Killed before the number-th call for which when(*args) holds.'''
+    def wrap(real):
+        count = [0]
+        def function(*args, **kwargs):
+            count[0] += bool(when(*args))
+            if count[0] == number:
+                die()
+            return real(*args, **kwargs)
+        return function
+    return wrap
+def after(when):
+    '''Killed as soon as a call for which when(result, *args) holds has returned.'''
+    def wrap(real):
+        def function(*args, **kwargs):
+            result = real(*args, **kwargs)
+            if when(result, *args):
+                die()
+            return result
+        return function
+    return wrap
+"""
 
-# where to kill the build: a script run in the build's process before it starts
+
+def killed_build(root: Path, marker: Path, script: str, *args: str) -> None:
+    """A build that the kill `script` plants must kill, and did."""
+    process = digest_process(root, *args, script=PLANT + script, marker=marker)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL and marker.exists(), \
+        f"the planted kill did not happen (exit status {process.returncode}): " \
+        f"{err.decode()[-3000:]}"
+
+
+def can_exchange(folder: Path) -> bool:
+    """Whether renameat2(RENAME_EXCHANGE) works in this folder's file system."""
+    first, second = folder / "exchange-1", folder / "exchange-2"
+    first.mkdir()
+    second.mkdir()
+    return exchange(first, second)
+
+
+# where to kill a build: (its arguments, whether the moment needs an atomic exchange, the
+# kill to plant). --clean builds write a whole new output folder beside the output and swap
+# it in; the others bring the spare output in .digest-cache/ up to date and swap that in.
 MOMENTS = {
-    "while files are written": KILL_SELF + """
-import digest.output as o
-real, count = o._copy, [0]
-def copy(*args):
-    count[0] += 1
-    if count[0] == 30:
-        die()
-    real(*args)
-o._copy = copy
-""",
-    "just before the manifest is complete": KILL_SELF + """
-import digest.output as o
-o._manifest_bytes = die
-""",
-    "right after the atomic exchange": KILL_SELF + """
-import digest.output as o
-real = o.exchange
-def exchange(*args):
-    real(*args)
-    die()
-o.exchange = exchange
-""",
-    "while the previous output is removed": KILL_SELF + """
-import os as real_os, digest.output as o
-real, count = real_os.unlink, [0]
-def unlink(path, *args, **kwargs):
-    count[0] += 1 if ".digest-" in str(path) else 0
-    if count[0] == 20:
-        die()
-    real(path, *args, **kwargs)
-o.os.unlink = unlink
-""",
-    "between the two renames (no renameat2)": KILL_SELF + """
-import os as real_os, digest.output as o
-o._RENAMEAT2 = None
-real = real_os.rename
-def rename(source, target):
-    real(source, target)
-    if str(target).endswith(".digest-old"):
-        die()
-o.os.rename = rename
-""",
+    "while files are written": (("--clean",), False, """
+plant("digest.output", "_copy", before(30))
+"""),
+    "just before the manifest is complete": (("--clean",), False, """
+plant("digest.output", "_manifest_bytes", lambda real: die)
+"""),
+    "right after the atomic exchange": (("--clean",), True, """
+plant("digest.output", "exchange", after(lambda done, *_: done))
+"""),
+    "while the previous output is removed": (("--clean",), False, """
+plant("os", "unlink", before(20, lambda path, *_: ".digest-" in str(path)))
+"""),
+    "between the two renames (no renameat2)": (("--clean",), False, """
+plant("digest.output", "_RENAMEAT2", lambda real: None)
+plant("os", "rename", after(lambda _, source, target: str(target).endswith(".digest-old")))
+"""),
+    "while the spare output is brought up to date": ((), False, """
+plant("os", "replace", before(2, lambda source, target: "/.digest-cache/output/" in str(target)))
+"""),
+    "right after the spare output is exchanged with the output": ((), True, """
+plant("digest.output", "exchange", after(lambda done, first, second: done and
+                                         str(first).endswith("/.digest-cache/output")))
+"""),
 }
 
 
+def built_elsewhere(root: Path, elsewhere: Path) -> dict[str, str]:
+    """The output a build of the project's sources writes from nothing."""
+    shutil.copytree(root, elsewhere, ignore=lambda folder, names: [
+        name for name in names if Path(folder) == root and name in {"site", ".digest-cache"}])
+    build(elsewhere)
+    return snapshot(elsewhere / "site")
+
+
 @pytest.mark.parametrize("moment", MOMENTS)
-def test_a_build_killed_at_a_critical_moment_is_undone_by_the_next(site: SiteDir,
-                                                                   moment: str) -> None:
+def test_a_build_killed_at_a_critical_moment_is_undone_by_the_next(
+        site: SiteDir, tmp_path: Path, moment: str) -> None:
+    args, needs_exchange, script = MOMENTS[moment]
+    if needs_exchange and not can_exchange(tmp_path):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) here; the two-rename fallback is tested")
     site.write({"site.yaml": "title: Kill\n", **{f"content/a{i}.md": article(
         f"Story {i}", f"2025-06-{1 + i % 28:02d}T10:00:00Z") for i in range(40)}})
     root = site.root
     build(root)
+    site.write({"content/a0.md": article("Story 0, revised", "2025-06-01T10:00:00Z")})
+    build(root)  # the first output is now the spare, for the next build to bring up to date
+    assert (root / ".digest-cache/output").is_dir()
     before = snapshot(root / "site")
     site.write({"content/a1.md": article("Story 1, revised", "2025-06-02T10:00:00Z")})
-    process = digest_process(root, "--clean", script=MOMENTS[moment])
-    process.communicate(timeout=60)
-    assert process.returncode == -signal.SIGKILL
-    revised = "site/2025/06/02/a1/index.html"
+    after = built_elsewhere(root, tmp_path / "elsewhere")
+    assert after != before
+    killed_build(root, tmp_path / "killed", script, *args)
     if (root / "site").exists():
-        after = snapshot(root / "site")
-        assert after == before or "Story 1, revised" in (root / revised).read_text()
+        assert snapshot(root / "site") in (before, after), "a mixed output"
     else:  # only the fallback has a moment without an output folder; it was put aside whole
         assert moment.startswith("between") and snapshot(root / ".site.digest-old") == before
     assert beside(root) <= {"site"} | LEFTOVERS
     build(root)
-    assert "Story 1, revised" in (root / revised).read_text()
+    assert snapshot(root / "site") == after
     assert beside(root) == {"site"}
 
 
@@ -437,16 +481,16 @@ def test_a_build_after_the_dev_server_changed_the_output_shows_the_current_text(
     assert "Alpha two" not in site.read("2025/06/01/a/index.html")
 
 
-def test_a_build_killed_after_its_swap_leaves_no_stale_pages_to_the_next(site: SiteDir) -> None:
+def test_a_build_killed_after_its_swap_leaves_no_stale_pages_to_the_next(
+        site: SiteDir, tmp_path: Path) -> None:
     site.write({"site.yaml": "title: Kill\n", "content/a.md": article("Alpha one"),
                 "content/b.md": article("Beta", "2025-06-02T10:00:00Z")})
     build(site.root)
     site.write({"content/a.md": article("Alpha two")})
     # killed where the page fingerprints of the new output would be saved
-    process = digest_process(site.root, script=KILL_SELF + "import digest.reuse.store as s\n"
-                                                           "s.save_pages\ns.save_pages = die\n")
-    process.communicate(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "the planted kill did not happen"
+    killed_build(site.root, tmp_path / "killed", """
+plant("digest.reuse.store", "save_pages", lambda real: die)
+""")
     assert "Alpha two" in (site.root / "site/2025/06/01/a/index.html").read_text()
     site.write({"content/a.md": article("Alpha one")})
     build(site.root)
