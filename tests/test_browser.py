@@ -23,9 +23,27 @@ def browser():
         browser.close()
 
 
+# Run in every page before its own scripts: counts the states the dev server's event stream
+# has delivered to the page's live-reload script.
+COUNT_STATES = """
+(() => {
+  const Real = window.EventSource;
+  window.digestStates = 0;
+  window.EventSource = function (url, options) {
+    const source = new Real(url, options);
+    // after the page's own listener, which is added once this returns
+    source.addEventListener("state", () => setTimeout(() => { window.digestStates += 1; }));
+    return source;
+  };
+  window.EventSource.prototype = Real.prototype;
+})();
+"""
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()
+    context.add_init_script(COUNT_STATES)
     page = context.new_page()
     yield page
     context.close()
@@ -36,11 +54,9 @@ def url(server, path: str) -> str:
 
 
 def wait_until_listening(page: Page) -> None:
-    """The page has its event stream open, so it cannot miss the next rebuild."""
-    page.wait_for_function("performance.getEntriesByType('resource')"
-                           ".some(e => e.name.includes('/__digest/events'))"
-                           " || document.readyState === 'complete'")
-    page.wait_for_timeout(300)
+    """The page has had the state the server sends first on its event stream: from then on
+    the server tells it of every rebuild, so it cannot miss the next one."""
+    page.wait_for_function("window.digestStates >= 1")
 
 
 def test_an_open_article_shows_its_new_title_by_itself(site: SiteDir, serve, page: Page) -> None:
@@ -65,7 +81,9 @@ def test_a_page_the_rebuild_did_not_change_stays_as_it_is(site: SiteDir, serve,
     site.write({"content/alpha.md": article("Alpha again", "2025-05-01T10:00:00Z",
                                             topic="World")})
     server.wait_for("content/alpha.md changed")
-    page.wait_for_timeout(800)
+    # told of the rebuild (or reloaded, which the assertion below reports)
+    page.wait_for_function("window.digestStates >= 2 || window.stillHere !== true")
+    page.wait_for_timeout(800)  # and no reload is on its way
     assert page.evaluate("window.stillHere === true")
 
 
