@@ -101,7 +101,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     todo: list[int] = []
     # The same settings, templates, favicon and published articles (by path and content)
     # plan the same pages: their fingerprints are those of last time, not worked out again.
-    inputs = fingerprints.of(favicon, sorted((a.path, sources[a.path]) for a in site.articles))
+    inputs = fingerprints.of(favicon, "\n".join([f"{a.path}\0{sources[a.path]}"
+                                                 for a in site.articles]))
     if reusable and inputs == render_cache.inputs:
         prints = [last_prints.get(page.output, "") for page in pages]
         if "" in prints:
