@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,30 +33,43 @@ def worker_count() -> int:
 
 def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, items: Sequence,
                     minimum: int, meanwhile: Callable[[], None] | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> list | None:
+                    progress: Callable[[int, int], None] | None = None,
+                    picklable: bool = False) -> list | None:
     """function(shared, chunk) over chunks of items in worker processes, results in order.
 
-    None when the work is better done in the main process: too little of it, one core, or
-    other threads running (forking a threaded process is unsafe, and the dev server's
-    rebuilds are small anyway). `shared` and `items` are inherited by the forked workers,
-    never pickled: only the bounds of each chunk and the results travel. `meanwhile` is
-    the main process's own work, done while the workers run (unless None is returned).
-    `progress(done, total)` is told of each chunk that comes back.
+    None when the work is better done in the main process: too little of it, or one core.
+    `shared` and `items` are inherited by forked workers, never pickled: only the bounds of
+    each chunk and the results travel. While other threads run (the dev server), forking is
+    unsafe: workers are then started afresh, and given `shared` and each chunk pickled,
+    if `picklable` (else None). `meanwhile` is the main process's own work, done while the
+    workers run (unless None is returned). `progress(done, total)` is told of each chunk
+    that comes back.
     """
     workers = worker_count()
-    if len(items) < minimum or workers < 2 or threading.active_count() > 1:
+    if len(items) < minimum or workers < 2:
         return None
-    if "fork" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    threaded = threading.active_count() > 1
+    if threaded and not (picklable and "forkserver" in methods):
+        return None
+    if not threaded and "fork" not in methods:
         return None
     global _SHARED
-    _SHARED = (function, shared, items)
     # small chunks, so that no worker is left with a long one while the others are idle
     size = max(16, len(items) // (workers * 32))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
-        context = multiprocessing.get_context("fork")
+        if threaded:
+            context = multiprocessing.get_context("forkserver")
+            # the server the workers fork from has the function's module imported already
+            context.set_forkserver_preload([function.__module__])
+            task, work = _run_pickled, [(function, shared, items[a:b]) for a, b in bounds]
+        else:
+            _SHARED = (function, shared, items)
+            context = multiprocessing.get_context("fork")
+            task, work = _run_chunk, bounds
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = pool.map(_run_chunk, bounds)  # every chunk is handed out at once
+            parts = pool.map(task, work)  # every chunk is handed out at once
             if meanwhile is not None:
                 meanwhile()
             results: list = []
@@ -64,10 +78,15 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
                 if progress is not None:
                     progress(len(results), len(items))
             return results
-    except (BrokenProcessPool, OSError):
+    except (BrokenProcessPool, OSError, pickle.PicklingError):
         return None  # a worker died (out of memory, killed) or none could start: do it here
     finally:
         _SHARED = None
+
+
+def _run_pickled(work: tuple[Callable, Any, Sequence]) -> list:
+    function, shared, chunk = work
+    return function(shared, chunk)
 
 
 _SHARED: tuple[Callable, Any, Sequence] | None = None

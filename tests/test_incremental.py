@@ -420,3 +420,39 @@ def test_a_spare_holding_files_digest_did_not_write_is_left_alone(corpus: Path,
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
     assert mine.read_text() == "mine"
     assert not (root / "_site/mine.txt").exists()
+
+
+def test_many_files_changed_under_the_dev_server_are_parsed_in_worker_processes(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """The dev server runs threads, so its workers are started afresh rather than forked."""
+    import threading
+
+    from digest.reuse import parsing
+
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    session = Session(Project.at(root / "site.yaml"), Options())
+    assert "written" in session.rebuild("start", now=NOW)
+    used: list[bool] = []
+    real = parsing.run_in_parallel
+
+    def spied(*args, **kwargs):
+        result = real(*args, **kwargs)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(parsing, "run_in_parallel", spied)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # as the dev server's HTTP and watcher threads
+    other.start()
+    try:
+        files = sorted((root / "content").rglob("*.md"))[:30]
+        for index, path in enumerate(files):
+            edit_title(path, f"Checked out again {index}")
+        changed = frozenset(path.relative_to(root).as_posix() for path in files)
+        assert "written" in session.rebuild("checkout", now=NOW, changed=changed)
+    finally:
+        stop.set()
+        other.join()
+    assert used == [True]
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)

@@ -38,7 +38,7 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
     parse_cache.reset_unless(store.parse_key(config))
     if (changed is not None and parse_cache.files is not None and parse_cache.last is not None
             and project.refresh_articles(parse_cache.files, changed)):
-        parsed, sources, problems = _parse_changed(config, parse_cache, changed)
+        parsed, sources, problems = _parse_changed(config, parse_cache, changed, progress)
     else:
         parsed, sources, problems = _parse_all(project, config, parse_cache, progress)
     articles, place_problems = _place_articles(parsed, config, parse_cache)
@@ -95,11 +95,7 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
     kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
             for path, _, _ in found}
     todo = [(path, data) for path, data, _ in found if kept[(path, hashes[path])] is None]
-    parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN, progress=progress and (
-        lambda done, total: progress("parsing", done, total)))
-    if parsed is None:
-        parsed = _parse_chunk(config, todo)
-    for (path, _), outcome in zip(todo, parsed):
+    for (path, _), outcome in zip(todo, _parse(config, todo, progress)):
         if isinstance(outcome, ParsedArticle):
             kept[(path, hashes[path])] = outcome
         else:
@@ -112,11 +108,13 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
     return [a for a in articles if a is not None], hashes, problems
 
 
-def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[str]
+def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[str],
+                   progress: Callable[[str, int, int], None] | None = None
                    ) -> tuple[list[ParsedArticle], dict[str, str], list[Problem]]:
     """parse_articles for the dev server, when only the `changed` files can differ."""
     assert parse_cache.files is not None and parse_cache.last is not None
     problems: list[Problem] = []
+    todo: list[tuple[str, bytes]] = []
     for path in sorted(changed):
         old_hash = parse_cache.sources.get(path)
         known = parse_cache.files.get(path)
@@ -131,14 +129,25 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
             parse_cache.hashes.pop(path, None)
             continue
         parse_cache.sources[path] = digest
-        outcome = _parse_chunk(config, [(path, known[1])])[0]
+        todo.append((path, known[1]))
+    for (path, _), outcome in zip(todo, _parse(config, todo, progress)):
         if isinstance(outcome, ParsedArticle):
-            parse_cache.last[path] = parse_cache.entries[(path, digest)] = outcome
+            parse_cache.last[path] = parse_cache.entries[(path, parse_cache.sources[path])] = \
+                outcome
         else:
             parse_cache.last[path] = None
             problems.extend(outcome)
     articles = [article for article in parse_cache.last.values() if article is not None]
     return articles, parse_cache.sources, problems
+
+
+def _parse(config: Config, todo: list[tuple[str, bytes]],
+           progress: Callable[[str, int, int], None] | None = None
+           ) -> list[ParsedArticle | list[Problem]]:
+    """Each file parsed, on every core when there are many."""
+    parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN, progress=progress and (
+        lambda done, total: progress("parsing", done, total)), picklable=True)
+    return _parse_chunk(config, todo) if parsed is None else parsed
 
 
 def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]
