@@ -167,7 +167,7 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
     start = 0
     for key, part, count in layout:
         chunk = pages[start:start + count]
-        if part is not None:
+        if part is not None:  # as part_fingerprints
             parts[key] = print_ = fingerprints.of(favicon, part)
             if last_parts.get(key) == print_:
                 known = [last_prints.get(page.output) for page in chunk]
@@ -182,3 +182,9 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
     for index, print_ in zip(todo, made):
         found[index] = print_
     return found, parts  # type: ignore[return-value]
+
+
+def part_fingerprints(layout: list[tuple[str, object, int]], favicon: str | None,
+                      fingerprints: Fingerprints) -> dict[str, str]:
+    """Each part's fingerprint, as layout_fingerprints makes them."""
+    return {key: fingerprints.of(favicon, part) for key, part, _ in layout if part is not None}

@@ -27,7 +27,7 @@ from ..render import make_environment, render
 from ..site import Site
 from ..workers import RENDER_MIN, run_in_parallel
 from . import store
-from .fingerprints import Fingerprints, layout_fingerprints
+from .fingerprints import Fingerprints, layout_fingerprints, part_fingerprints
 from .store import RenderCache
 
 
@@ -127,33 +127,43 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     if render_cache.environment is None:
         render_cache.environment = make_environment(project.layouts, config, project.root)
 
-    def reuse_feed(name: str, key: str) -> Content | None:
-        data = render_cache.feeds.get(f"{key} {name}")
-        if data is None and previous:
-            data = previous_file(name, key)
-        return data
-
+    # Feeds whose fingerprint is that of last time are reused; the others are written by
+    # the workers, with the pages.
+    feed_sources = feeds.feed_sources(config, site)
     feed_keys: dict[str, str] = {}
     made: dict[str, Content] = {}
+    for number, source in enumerate(feed_sources):
+        key = fingerprints.of("feed", source.links, source.home, source.description,
+                              source.articles)
+        names = [link.url.removeprefix(config.base_path) for link in source.links]
+        feed_keys.update(dict.fromkeys(names, key))
+        kept = {name: render_cache.feeds.get(f"{key} {name}") for name in names}
+        if previous:
+            kept = {name: data or previous_file(name, key) for name, data in kept.items()}
+        if any(data is None for data in kept.values()):
+            todo.append(-1 - number)  # a feed, as the workers know it
+        else:
+            made.update(kept)
     ran: list[bool] = []
+    # pages a worker renders get their fingerprint there, when the main process has none
+    print_in_workers = prints is None
 
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""
-        nonlocal prints, parts
+        nonlocal parts
         if also is not None:
             also()
-        if prints is None:
-            prints, parts = layout_fingerprints(render_cache, pages, layout, favicon,
-                                                fingerprints)
-        made.update(_feed_files(config, site, pages, now, fingerprints, reuse_feed, feed_keys,
-                                render_cache.sitemap))
+        if print_in_workers:
+            parts = part_fingerprints(layout, favicon, fingerprints)
+        made.update(_sitemaps(config, site, pages, now, render_cache.sitemap))
         ran.append(True)
 
     # Many pages (a first build, a changed template) are written into the new output folder
     # as they are rendered, by every core, rather than held in memory.
     target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
     shared = (render_cache.environment, config, pages, favicon, target,
-              stage.output if stage is not None else None)
+              stage.output if stage is not None else None, feed_sources,
+              fingerprints if print_in_workers else None)
     rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile,
                                progress and (lambda done, total: progress("rendering", done,
                                                                           total)))
@@ -161,9 +171,19 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         rendered = _render_chunk(shared, todo)
     if not ran:
         meanwhile()
+    if print_in_workers:
+        prints = [""] * len(pages)
     assert prints is not None
     problems: list[Problem] = []
-    for index, outcome in zip(todo, rendered):
+    for index, (outcome, print_) in zip(todo, rendered):
+        if index < 0:  # a feed
+            if isinstance(outcome, dict):
+                made.update(outcome)
+            else:
+                problems.extend(outcome)
+            continue
+        if print_:
+            prints[index] = print_
         if isinstance(outcome, bytes):
             files[pages[index].output] = done[prints[index]] = outcome
         elif isinstance(outcome, Staged):
@@ -183,58 +203,65 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     return files
 
 
-def _render_chunk(shared: tuple, chunk: list[int]) -> list[bytes | Staged | list[Problem]]:
-    """Each page's bytes, or where it was written when there is a target folder."""
-    environment, config, pages, favicon, target, output = shared
+def _render_chunk(shared: tuple, chunk: list[int]) -> list[tuple[object, str]]:
+    """Each page's bytes (or where it was written, when there is a target folder) and its
+    fingerprint when asked to make it; each feed's files (a negative number: -1 is the
+    first feed source)."""
+    environment, config, pages, favicon, target, output, feed_sources, fingerprints = shared
     common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
-    results: list[bytes | Staged | list[Problem]] = []
+    results: list[tuple[object, str]] = []
     failed: set[str] = set()
     cannot_write = False
     for index in chunk:
+        if index < 0:
+            results.append((feeds.write_feed(config, feed_sources[-1 - index],
+                                             _item_maker(config)), ""))
+            continue
         page = pages[index]
+        print_ = fingerprints.of_page(page, favicon) if fingerprints is not None else ""
         if page.template in failed or cannot_write:
-            results.append([])  # one message per broken template, not one per page
+            results.append(([], print_))  # one message per broken template, not one per page
             continue
         try:
             html = render(environment, page.template, {**common, **page.context, "page": page})
             data = html.encode("utf-8")
-            results.append(data if target is None else write_staged(target, page.output, data))
+            results.append((data if target is None else write_staged(target, page.output, data),
+                            print_))
         except DigestError as err:
             failed.add(page.template)
-            results.append(err.problems)
+            results.append((err.problems, print_))
         except OSError as err:  # writing into the new output folder: a full disk, say
             cannot_write = True
             where = f" ({err.filename})" if err.filename else ""
-            results.append([problem(output, 0, f"cannot write the output: "
-                                               f"{err.strerror or err}{where}")])
+            results.append(([problem(output, 0, f"cannot write the output: "
+                                                f"{err.strerror or err}{where}")], print_))
     return results
 
 
+# An article is in several feeds: its item is made once per process, by the article's
+# identity (kept alive here, so that the id stays its own) and the settings.
+_ITEMS: dict[int, tuple[Article, FeedItem]] = {}
+_ITEMS_FOR: list[Config] = []
 
 
-def _feed_files(config: Config, site: Site, pages: list[Page], now: datetime,
-                fingerprints: Fingerprints, reuse: Callable[[str, str], Content | None],
-                keys: dict[str, str], known: dict[int, tuple[Page, str]]) -> dict[str, Content]:
-    """`feeds.feed_files`, with each feed's fingerprint put in `keys` by path, and a feed
-    whose fingerprint `reuse` knows taken from there instead of written again. The
-    sitemap's entry of a page seen before (`known`, by identity) is not made again."""
-    items: dict[str, FeedItem] = {}
+def _item_maker(config: Config) -> Callable[[Article], FeedItem]:
+    if _ITEMS_FOR != [config] or len(_ITEMS) > 100_000:
+        _ITEMS.clear()
+        _ITEMS_FOR[:] = [config]
 
     def item_of(article: Article) -> FeedItem:
-        if article.url not in items:
-            items[article.url] = feed_item(config, article)
-        return items[article.url]
+        known = _ITEMS.get(id(article))
+        if known is None or known[0] is not article:
+            known = _ITEMS[id(article)] = (article, feed_item(config, article))
+        return known[1]
 
-    files: dict[str, Content] = {}
-    for source in feeds.feed_sources(config, site):
-        key = fingerprints.of("feed", source.links, source.home, source.description,
-                              source.articles)
-        names = [link.url.removeprefix(config.base_path) for link in source.links]
-        kept = {name: reuse(name, key) for name in names}
-        if any(data is None for data in kept.values()):
-            kept = feeds.write_feed(config, source, item_of)
-        files.update(kept)
-        keys.update(dict.fromkeys(names, key))
+    return item_of
+
+
+def _sitemaps(config: Config, site: Site, pages: list[Page], now: datetime,
+              known: dict[int, tuple[Page, str]]) -> dict[str, Content]:
+    """The sitemaps and robots.txt; the sitemap's entry of a page seen before (`known`, by
+    identity) is not made again."""
     entries = []
     for page in pages:
         entry = known.get(id(page))
@@ -245,5 +272,4 @@ def _feed_files(config: Config, site: Site, pages: list[Page], now: datetime,
         current = {id(page): known[id(page)] for page in pages}
         known.clear()
         known.update(current)
-    files.update(feeds.extra_files(config, site, now, feeds.sitemap(config, pages, entries)))
-    return files
+    return feeds.extra_files(config, site, now, feeds.sitemap(config, pages, entries))
