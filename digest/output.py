@@ -14,8 +14,8 @@ the files that differ, instead of making every folder of the site again.
 
 from __future__ import annotations
 
-import dataclasses
 import ctypes
+import dataclasses
 import errno
 import hashlib
 import json
@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
 MANIFEST = ".digest-manifest.json"
+
+
 @dataclass(frozen=True)
 class Kept:
     """The previous output's file at the same path, known unchanged: no need to read it."""
@@ -234,7 +236,8 @@ def _write_sized(files: dict[str, Content], sized: dict[str, tuple[str, int]], o
         manifest = {rel: digest for rel, (digest, _) in sized.items()}
         written = _manifest_time(output) if previous else None
         if (manifest == previous and written is not None
-                and all(_untouched(os.path.join(output, rel), size, written)
+                and all(isinstance(files[rel], Kept)  # checked when it was kept
+                        or _untouched(os.path.join(output, rel), size, written)
                         for rel, (_, size) in sized.items())):
             if staged:
                 _remove_ours(new)  # the same bytes as the output already holds

@@ -124,8 +124,6 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                     done[print_] = html
     else:
         todo = list(range(len(pages)))  # a first build: every page is rendered
-    if render_cache.environment is None:
-        render_cache.environment = make_environment(project.layouts, config, project.root)
 
     # Feeds whose fingerprint is that of last time are reused; the others are written by
     # the workers, with the pages.
@@ -144,6 +142,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             todo.append(-1 - number)  # a feed, as the workers know it
         else:
             made.update(kept)
+    if render_cache.environment is None and todo:
+        render_cache.environment = make_environment(project.layouts, config, project.root)
     ran: list[bool] = []
     # pages a worker renders get their fingerprint there, when the main process has none
     print_in_workers = prints is None

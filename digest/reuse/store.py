@@ -111,6 +111,7 @@ class RenderCache:
     feeds: dict[str, bytes] = field(default_factory=dict)  # fingerprint + feed path -> bytes
     inputs: str = ""  # a digest of everything the fingerprints were made from
     parts: dict[str, str] = field(default_factory=dict)  # part of the site -> fingerprint
+    loaded: dict | None = None  # what was read from .digest-cache/, to save only a change
     # In memory only: a page's fingerprint by the identity of what went into it, with those
     # values kept alive (so an id cannot be reused by another object while it is here).
     by_identity: dict[tuple, tuple[str, object]] = field(default_factory=dict)
@@ -296,17 +297,18 @@ def load_pages(project_root: Path) -> RenderCache:
             return RenderCache()
         return RenderCache(str(data["key"]), fingerprints=dict(fingerprints),
                            written=dict(written), inputs=str(data.get("inputs", "")),
-                           parts=dict(parts))
+                           parts=dict(parts), loaded=data)
     except (KeyError, TypeError, ValueError, AttributeError):
         return RenderCache()
 
 
 def save_pages(project_root: Path, render_cache: RenderCache) -> None:
-    _write(project_root, "pages", {"key": render_cache.key,
-                                   "fingerprints": render_cache.fingerprints,
-                                   "written": render_cache.written,
-                                   "inputs": render_cache.inputs,
-                                   "parts": render_cache.parts})
+    """Write the page fingerprints, unless they are what was read."""
+    data = {"format": _FORMAT, "key": render_cache.key,
+            "fingerprints": render_cache.fingerprints, "written": render_cache.written,
+            "inputs": render_cache.inputs, "parts": render_cache.parts}
+    if data != render_cache.loaded:
+        _write(project_root, "pages", data)
 
 
 def _read(project_root: Path, name: str) -> object:
