@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 import time
@@ -106,11 +107,16 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     return Result(site, files, len(pages), _count_feeds(files), 0.0)
 
 
+@functools.cache
+def _theme_css() -> bytes:
+    """The theme's stylesheet, package data: read once per process, so that the dev server
+    hands the same bytes to every rebuild and they are not hashed again."""
+    return (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
+
+
 def theme_files(config: Config) -> dict[str, Content]:
     """The theme's stylesheet, and what GitHub Pages reads."""
-    files: dict[str, Content] = {
-        "theme.css": (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes(),
-        ".nojekyll": b""}
+    files: dict[str, Content] = {"theme.css": _theme_css(), ".nojekyll": b""}
     if config.cname:
         files["CNAME"] = f"{config.cname}\n".encode()
     return files

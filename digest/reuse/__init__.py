@@ -98,7 +98,8 @@ class Reuse:
                 same = (part, plan_part(part, config))
             planned[key] = same
             pages += same[1]
-            self._layout.append((key, part, len(same[1])))
+            # the part of last time, when it is made of the same objects: its digest is known
+            self._layout.append((key, same[0], len(same[1])))
         if self.in_memory:
             self._plans = planned
         return pages

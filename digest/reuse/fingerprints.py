@@ -61,8 +61,9 @@ class Fingerprints:
                 return known[1]
             return self._article(value)
         if kind is tuple:  # the same tuple (a topic's feeds, say) is in many pages
-            known = self.memo.get(id(value))
+            known = self.memo.get(id(value)) or self._earlier.get(id(value))
             if known is not None and known[0] is value:
+                self.memo[id(value)] = known
                 return known[1]
             digest = b"(%d:%b)" % (len(value), b"".join([self._digest(item) for item in value]))
             self.memo[id(value)] = (value, digest)
