@@ -4,15 +4,19 @@
     python benchmarks/bench.py --n 2000        # any size
     python benchmarks/bench.py --no-browser    # skip the save-to-reload measurement
 
-For each N: a cold build (no cache, no output), a warm build (a few articles edited),
-a no-op build, a one-article rebuild through the code path `digest serve` uses, the
-save-to-reload time in a real browser on a served site, and the peak memory of the
-largest process. Builds run `digest build` as a separate process; times are medians.
+For each N: a cold build (no cache, no output) and the part of it that does not spread
+over cores (from cold builds on one worker and on two), a warm build (five articles
+edited), a no-op build, a build after the site's title is edited in site.yaml with the
+number of articles it parsed again, a one-article rebuild through the code path
+`digest serve` uses, the save-to-reload time in a real browser on a served site, the peak
+memory of the largest process and the size of the output. Builds run `digest build` as a
+separate process; times are medians.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -30,11 +34,12 @@ DIGEST = str(Path(sys.executable).parent / "digest")
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1798761600", "PYTHONUNBUFFERED": "1"}  # 2027-01-01
 
 
-def run_build(site: Path, *args: str) -> tuple[float, float]:
+def run_build(site: Path, *args: str, workers: int | None = None) -> tuple[float, float]:
     """(seconds, peak resident MB) of one `digest build` process and its children."""
     os.sync()  # what earlier steps wrote or deleted reaches the disk first, not during this one
+    env = ENV if workers is None else {**ENV, "DIGEST_WORKERS": str(workers)}
     started = time.perf_counter()
-    process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=ENV,
+    process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
@@ -55,8 +60,16 @@ def edit(site: Path, index: int, stamp: str) -> Path:
     return path
 
 
+def cached_articles(site: Path) -> tuple[str, set[tuple[str, str]]]:
+    """The parse cache's settings key, and the (path, content hash) of each article in it."""
+    lines = (site / ".digest-cache" / "articles.jsonl").read_bytes().splitlines()
+    return json.loads(lines[0])["key"], {tuple(json.loads(line)[:2]) for line in lines[1:]}
+
+
 def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
-    results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "no-op": []}
+    results: dict[str, list[tuple[float, float]]] = {
+        "cold": [], "warm": [], "no-op": [], "title": []}
+    parsed_again = []
     for attempt in range(runs):
         for leftover in (site / "_site", site / ".digest-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
@@ -65,8 +78,31 @@ def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
             edit(site, attempt * 5 + index, f"warm {attempt} {index}")
         results["warm"].append(run_build(site))
         results["no-op"].append(run_build(site))
-    return {name: (statistics.median(t for t, _ in values), max(m for _, m in values))
-            for name, values in results.items()}
+        key, before = cached_articles(site)
+        settings = site / "site.yaml"
+        text = settings.read_text("utf-8")
+        head, _, rest = text.partition("title: ")
+        settings.write_text(f"{head}title: Retitled {attempt}\n{rest.partition(chr(10))[2]}",
+                            "utf-8")
+        results["title"].append(run_build(site))
+        new_key, after = cached_articles(site)
+        parsed_again.append(len(after) if new_key != key else len(after - before))
+    summary = {name: (statistics.median(t for t, _ in values), max(m for _, m in values))
+               for name, values in results.items()}
+    summary["parsed again"] = (float(max(parsed_again)), 0.0)
+    return summary
+
+
+def measure_serial(site: Path) -> float:
+    """The part of a cold build that does not spread over cores, by Amdahl's law from a cold
+    build on one worker (T1) and on two (T2): T1 = S + P and T2 = S + P / 2, so
+    S = 2 * T2 - T1."""
+    times = {}
+    for workers in (1, 2):
+        for leftover in (site / "_site", site / ".digest-cache"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        times[workers], _ = run_build(site, workers=workers)
+    return 2 * times[2] - times[1]
 
 
 def measure_rebuild(site: Path, edits: int) -> float:
@@ -136,7 +172,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, action="append", help="corpus size (repeatable)")
-    parser.add_argument("--runs", type=int, default=3, help="build runs per measurement")
+    parser.add_argument("--runs", type=int, help="build runs per measurement (default: 3, "
+                                                 "1 from 50,000 articles)")
     parser.add_argument("--edits", type=int, default=20, help="edits per rebuild measurement")
     parser.add_argument("--no-browser", action="store_true", help="skip save-to-reload")
     arguments = parser.parse_args()
@@ -148,20 +185,27 @@ def main() -> None:
 
     libraries = ", ".join(f"{name} {version(name)}" for name in ("Markdown", "Jinja2", "PyYAML"))
     print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, {libraries}, "
-          f"{os.cpu_count()} cores, {platform.machine()}, corpora in {tempfile.gettempdir()}")
-    header = ("articles", "cold s", "warm s", "no-op s", "rebuild ms", "reload ms", "peak MB")
+          f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
+          f"{platform.machine()}, corpora in {tempfile.gettempdir()}")
+    header = ("articles", "cold s", "serial s", "warm s", "no-op s", "title s", "reparsed",
+              "rebuild ms", "reload ms", "peak MB", "output MB")
     rows = []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder:
             site = Path(folder)
             write_corpus(site, size)
-            builds = measure_builds(site, arguments.runs)
+            serial = measure_serial(site)
+            builds = measure_builds(site, arguments.runs or (1 if size >= 50_000 else 3))
+            output = sum(path.stat().st_size for path in (site / "_site").rglob("*")
+                         if path.is_file()) / 1e6
             rebuild = measure_rebuild(site, arguments.edits)
             reload = None if arguments.no_browser else measure_reload(site, arguments.edits)
             peak = max(memory for _, memory in builds.values())
-            rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}", f"{builds['warm'][0]:.2f}",
-                         f"{builds['no-op'][0]:.2f}", f"{rebuild:.0f}",
-                         "-" if reload is None else f"{reload:.0f}", f"{peak:.0f}"))
+            rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}", f"{serial:.2f}",
+                         f"{builds['warm'][0]:.2f}", f"{builds['no-op'][0]:.2f}",
+                         f"{builds['title'][0]:.2f}", f"{builds['parsed again'][0]:.0f}",
+                         f"{rebuild:.0f}", "-" if reload is None else f"{reload:.0f}",
+                         f"{peak:.0f}", f"{output:.0f}"))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
     for row in rows:

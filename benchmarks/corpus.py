@@ -1,5 +1,10 @@
 """A deterministic corpus of realistic news articles, for the benchmark.
 
+About 800 words an article (500 to 1,100 in the body), inline links (to other sites and to
+the site's own pages) and emphasis in most paragraphs, and now and then a list, a quote, a
+table, a subheading, an image or a footnote; a third of the articles have a lead image,
+some an update time. The words are drawn from a list of our own.
+
 python benchmarks/corpus.py DIR --n 1000 writes a site (site.yaml, content/) into DIR.
 """
 
@@ -34,13 +39,37 @@ def sentence(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + rng.choice([".", ".", ".", "?"])
 
 
+def linked(rng: random.Random, text: str) -> str:
+    """Sentence text with inline markup where news copy has it: links to other outlets and
+    to the site's own pages, emphasis and the odd bold name."""
+    words = text.split(" ")
+    for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+        start = rng.randrange(len(words))
+        end = min(len(words), start + rng.randint(1, 4))
+        anchor = " ".join(words[start:end])
+        if "[" in anchor or "]" in anchor or "*" in anchor:
+            continue
+        target = (f"https://example.org/{rng.choice(WORDS)}/{rng.randint(1, 99999)}"
+                  if rng.random() < 0.7 else f"/{2025}/{rng.randint(1, 12):02d}/"
+                  f"{rng.randint(1, 28):02d}/story-{rng.randint(0, 99999):06d}/")
+        words[start:end] = [f"[{anchor}]({target})"]
+    if rng.random() < 0.6:
+        index = rng.randrange(len(words))
+        if "[" not in words[index] and "]" not in words[index]:
+            mark = rng.choice(("*", "*", "**", "_"))
+            words[index] = f"{mark}{words[index].rstrip('.?,')}{mark}" + (
+                words[index][-1] if words[index][-1] in ".?," else "")
+    return " ".join(words)
+
+
 def paragraph(rng: random.Random) -> str:
     parts = [sentence(rng, rng.randint(8, 22)) for _ in range(rng.randint(3, 6))]
     if rng.random() < 0.3:
         parts.insert(1, f'"{sentence(rng, rng.randint(6, 12))}" said {rng.choice(NAMES)}.')
     if rng.random() < 0.3:
         parts.append(f"See [the full report](https://example.org/r/{rng.randint(1, 99999)}).")
-    return " ".join(parts)
+    text = " ".join(parts)
+    return linked(rng, text) if rng.random() < 0.85 else text
 
 
 def body(rng: random.Random, words: int) -> str:
@@ -59,6 +88,9 @@ def body(rng: random.Random, words: int) -> str:
             blocks.append("| Item | Count | Share |\n|:--|--:|--:|\n" + "\n".join(rows))
         elif roll < 0.19:
             blocks.append(f"## {sentence(rng, rng.randint(3, 6)).rstrip('.?')}")
+        elif roll < 0.21:
+            blocks.append(f"![{sentence(rng, rng.randint(4, 8)).rstrip('.?')}]"
+                          f"(/img/photo-{rng.randint(1, 400)}.jpg)")
         else:
             blocks.append(paragraph(rng))
         count += len(blocks[-1].split())
@@ -85,7 +117,12 @@ def article(rng: random.Random, index: int, start: datetime) -> tuple[str, str]:
     ]
     if rng.random() < 0.5:
         front.append(f"summary: \"{sentence(rng, rng.randint(12, 25))}\"")
-    text = "\n".join(front) + "\n---\n" + body(rng, rng.randint(350, 950)) + "\n"
+    if rng.random() < 0.3:
+        front.append(f"image: {{src: /img/photo-{rng.randint(1, 400)}.jpg, "
+                     f"alt: \"{sentence(rng, 6).rstrip('.?')}\"}}")
+    if rng.random() < 0.15:
+        front.append(f"updated: {(moment + timedelta(hours=rng.randint(1, 30))).isoformat()}")
+    text = "\n".join(front) + "\n---\n" + body(rng, rng.randint(500, 1100)) + "\n"
     path = f"content/{topic.lower()}/{moment:%Y-%m}/{slug}.md"
     return path, text
 
