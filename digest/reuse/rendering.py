@@ -64,6 +64,17 @@ class Previous:
 
 
 
+@dataclass
+class _Plan:
+    """What a render reuses and what it redoes."""
+
+    files: dict[str, Content]  # pages and feeds reused: bytes, or a file of the last output
+    todo: list[int]  # pages to render, by index, then feeds, as -1 - their index
+    prints: list[str] | None  # each page's fingerprint; None: made as the pages are rendered
+    parts: dict[str, str] | None  # each part's fingerprint, likewise
+    feed_keys: dict[str, str]  # each feed file's fingerprint
+
+
 def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                 layout: list[tuple[str, object, int]], now: datetime,
                 render_cache: RenderCache, sources: dict[str, str],
@@ -84,86 +95,34 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles,
                                 render_cache.values)
     fingerprints.forget_articles_except(site.articles)
-    files: dict[str, Content] = {}
-    done: dict[str, bytes] = {}
-
-    last_prints = render_cache.fingerprints
-
-    def previous_file(name: str, print_: str) -> Kept | None:
-        """The last build's file, if it was made from the same fingerprint and is intact."""
-        if (last_prints.get(name) == print_
-                and render_cache.written.get(name) == previous.manifest.get(name)):
-            return previous.kept(name)
-        return None
-
-    reusable = previous is not None or bool(render_cache.pages)
-    prints: list[str] | None = None
-    todo: list[int] = []
     # The same settings, templates, favicon and published articles (by path and content)
     # plan the same pages: their fingerprints are those of last time, not worked out again.
     inputs = fingerprints.of(favicon, "\n".join([f"{a.path}\0{sources[a.path]}"
                                                  for a in site.articles]))
-    if reusable and inputs == render_cache.inputs:
-        prints = [last_prints.get(page.output, "") for page in pages]
-        if "" in prints:
-            prints = None
-    parts = render_cache.parts if prints is not None else None
-    if reusable:
-        if prints is None:
-            prints, parts = layout_fingerprints(render_cache, pages, layout, favicon,
-                                                fingerprints)
-        for index, (page, print_) in enumerate(zip(pages, prints)):
-            html = render_cache.pages.get(print_)
-            if html is None and previous:
-                html = previous_file(page.output, print_)
-            if html is None:
-                todo.append(index)
-            else:
-                files[page.output] = html
-                if isinstance(html, bytes):
-                    done[print_] = html
-    else:
-        todo = list(range(len(pages)))  # a first build: every page is rendered
-
-    # Feeds whose fingerprint is that of last time are reused; the others are written by
-    # the workers, with the pages.
     feed_sources = feeds.feed_sources(config, site)
-    feed_keys: dict[str, str] = {}
-    made: dict[str, Content] = {}
-    for number, source in enumerate(feed_sources):
-        key = fingerprints.of("feed", source.links, source.home, source.description,
-                              source.articles)
-        names = [link.url.removeprefix(config.base_path) for link in source.links]
-        feed_keys.update(dict.fromkeys(names, key))
-        kept = {name: render_cache.feeds.get(f"{key} {name}") for name in names}
-        if previous:
-            kept = {name: data or previous_file(name, key) for name, data in kept.items()}
-        if any(data is None for data in kept.values()):
-            todo.append(-1 - number)  # a feed, as the workers know it
-        else:
-            made.update(kept)
-    if render_cache.environment is None and todo:
+    plan = _plan(config, pages, layout, favicon, fingerprints, inputs, feed_sources,
+                 render_cache, previous)
+    if render_cache.environment is None and plan.todo:
         render_cache.environment = make_environment(project.layouts, config, project.root)
+    made: dict[str, Content] = {}
     ran: list[bool] = []
-    # pages a worker renders get their fingerprint there, when the main process has none
-    print_in_workers = prints is None
 
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""
-        nonlocal parts
         if also is not None:
             also()
-        if print_in_workers:
-            parts = part_fingerprints(layout, favicon, fingerprints)
+        if plan.parts is None:
+            plan.parts = part_fingerprints(layout, favicon, fingerprints)
         made.update(_sitemaps(config, site, pages, now, render_cache.sitemap))
         ran.append(True)
 
     # Many pages (a first build, a changed template) are written into the new output folder
     # as they are rendered, by every core, rather than held in memory.
+    todo = plan.todo
     target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
     shared = (render_cache.environment, config, pages, favicon, target,
               stage.output if stage is not None else None, feed_sources,
-              fingerprints if print_in_workers else None)
+              fingerprints if plan.prints is None else None)
     rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile,
                                progress and (lambda done, total: progress("rendering", done,
                                                                           total)))
@@ -171,9 +130,9 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         rendered = _render_chunk(shared, todo)
     if not ran:
         meanwhile()
-    if print_in_workers:
-        prints = [""] * len(pages)
-    assert prints is not None
+    prints = plan.prints or [""] * len(pages)
+    done: dict[str, bytes] = {}
+    files = plan.files
     problems: list[Problem] = []
     for index, (outcome, print_) in zip(todo, rendered):
         if index < 0:  # a feed
@@ -192,15 +151,68 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             problems.extend(outcome)
     if problems:
         raise DigestError(problems)
+    for page, print_ in zip(pages, prints):
+        data = files[page.output]
+        if isinstance(data, bytes):
+            done[print_] = data
     render_cache.pages = done
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
-    render_cache.inputs, render_cache.parts = inputs, parts
+    render_cache.inputs, render_cache.parts = inputs, plan.parts or {}
     render_cache.values = fingerprints.memo
-    render_cache.feeds = {f"{feed_keys[name]} {name}": data for name, data in made.items()
-                          if name in feed_keys and isinstance(data, bytes)}
-    render_cache.fingerprints.update(feed_keys)
+    render_cache.feeds = {f"{plan.feed_keys[name]} {name}": data
+                          for name, data in {**files, **made}.items()
+                          if name in plan.feed_keys and isinstance(data, bytes)}
+    render_cache.fingerprints.update(plan.feed_keys)
     files.update(made)
     return files
+
+
+def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int]],
+          favicon: str | None, fingerprints: Fingerprints, inputs: str,
+          feed_sources: list[feeds.FeedSource], render_cache: RenderCache,
+          previous: Previous | None) -> _Plan:
+    """Which pages and feeds are reused, from memory or from the previous output, and which
+    are made again."""
+    last_prints = render_cache.fingerprints
+
+    def reused(made: dict[str, bytes], key: str, name: str, print_: str) -> Content | None:
+        """The bytes made last time (in memory), else the last build's file if it was made
+        from the same fingerprint and is intact."""
+        data = made.get(key)
+        if data is not None:
+            return data
+        if (previous is not None and last_prints.get(name) == print_
+                and render_cache.written.get(name) == previous.manifest.get(name)):
+            return previous.kept(name)
+        return None
+
+    plan = _Plan({}, [], None, None, {})
+    if previous is None and not render_cache.pages:  # a first build: everything is made
+        plan.todo = list(range(len(pages)))
+    else:
+        if inputs == render_cache.inputs:
+            plan.prints = [last_prints.get(page.output, "") for page in pages]
+            plan.parts = render_cache.parts
+        if plan.prints is None or "" in plan.prints:
+            plan.prints, plan.parts = layout_fingerprints(render_cache, pages, layout,
+                                                          favicon, fingerprints)
+        for index, (page, print_) in enumerate(zip(pages, plan.prints)):
+            data = reused(render_cache.pages, print_, page.output, print_)
+            if data is None:
+                plan.todo.append(index)
+            else:
+                plan.files[page.output] = data
+    for number, source in enumerate(feed_sources):
+        key = fingerprints.of("feed", source.links, source.home, source.description,
+                              source.articles)
+        names = [link.url.removeprefix(config.base_path) for link in source.links]
+        plan.feed_keys.update(dict.fromkeys(names, key))
+        kept = {name: reused(render_cache.feeds, f"{key} {name}", name, key) for name in names}
+        if any(data is None for data in kept.values()):
+            plan.todo.append(-1 - number)  # a feed, as the workers know it
+        else:
+            plan.files.update(kept)
+    return plan
 
 
 def _render_chunk(shared: tuple, chunk: list[int]) -> list[tuple[object, str]]:
