@@ -36,6 +36,9 @@ FEED_CONTENTS = ("full", "summary")
 @dataclass(frozen=True)
 class FeedsConfig:
     content: str = "full"  # what an item carries: the whole article, or its summary alone
+    # what the items of tag feeds carry: a site has many tags, and each feed's copies of
+    # whole articles would soon outweigh the rest of the output
+    tags: str = "summary"
 
 
 @dataclass(frozen=True)
@@ -165,9 +168,11 @@ def validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]:
         bad("output", "must name a folder")
     if not slugify(config.default_topic):
         bad("default_topic", "must contain a letter or a digit")
-    if config.feeds.content not in FEED_CONTENTS:
-        found.append(problem(path, lines.get("feeds", 0), f"feeds.content: "
-                             f"'{config.feeds.content}' is not one of: full, summary"))
+    for key in ("content", "tags"):
+        value = getattr(config.feeds, key)
+        if value not in FEED_CONTENTS:
+            found.append(problem(path, lines.get("feeds", 0), f"feeds.{key}: "
+                                 f"'{value}' is not one of: full, summary"))
     if config.cname and not re.match(r"^[A-Za-z0-9.-]+$", config.cname):
         bad("cname", f"'{config.cname}' is not a domain name")
     return found

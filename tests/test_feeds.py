@@ -310,6 +310,23 @@ def test_feeds_can_carry_summaries_only(site: SiteDir) -> None:
     assert item["content_text"] == item["summary"] == "See the map and ."
 
 
+def test_tag_feeds_carry_summaries_unless_asked_for_whole_articles(site: SiteDir) -> None:
+    site.write(SITE)
+    site.build()
+    tagged = parse(site, "tags/trade/feed.xml").entries[0]
+    assert "content" not in tagged and tagged.summary == "See the map and ."
+    assert "content" not in parse_atom(site, "tags/trade/atom.xml").entries[0]
+    assert "content_html" not in read_json_feed(site, "tags/trade/feed.json")["items"][0]
+    assert "img/map.png" in parse(site, "topics/world/feed.xml").entries[1].content[0].value
+    site.write({"site.yaml": SITE["site.yaml"] + "feeds: {tags: full}\n"})
+    site.build()
+    assert "img/map.png" in parse(site, "tags/trade/feed.xml").entries[0].content[0].value
+    site.write({"site.yaml": SITE["site.yaml"] + "feeds: {tags: all}\n"})
+    run = site.digest("build")
+    assert run.exit_code == 1
+    assert "feeds.tags: 'all' is not one of: full, summary" in run.errors
+
+
 RELATIVE_BODY = """\
 [Next door](../../11/other/), [below](sub/page/), [here](#part), [root](/about/),
 ![A photo](photo.jpg) [mail](mailto:desk@example.org) [away](https://example.com/x?a=1&b=2)

@@ -32,12 +32,13 @@ class FeedSource:
     home: str  # the page the feed stands for
     description: str
     articles: tuple[Article, ...]  # the newest, as many as the feed carries
+    full: bool = True  # whether its items carry the articles' HTML (see feeds.tags)
 
 
 def feed_sources(config: Config, site: Site) -> list[FeedSource]:
     """The site's feed, then each topic's, then each tag's."""
-    def source(links, home, description, articles) -> FeedSource:
-        return FeedSource(links, home, description, articles[:config.feed_items])
+    def source(links, home, description, articles, full=True) -> FeedSource:
+        return FeedSource(links, home, description, articles[:config.feed_items], full)
 
     sources = [source(site_feeds(config), config.base_path, config.description, site.articles)]
     for topic in site.topics:
@@ -46,16 +47,17 @@ def feed_sources(config: Config, site: Site) -> list[FeedSource]:
                               topic.articles))
     for tag in site.tags:
         sources.append(source(tag_feeds(config, tag), tag.url,
-                              f"Articles tagged “{tag.name}” in {config.title}", tag.articles))
+                              f"Articles tagged “{tag.name}” in {config.title}", tag.articles,
+                              config.feeds.tags == "full"))
     return sources
 
 
 def write_feed(config: Config, source: FeedSource,
-               item_of: Callable[[Article], FeedItem]) -> dict[str, bytes]:
-    """One feed in every format, by path in the output. `item_of` makes an article's item
-    (an article is in several feeds: its item can be made once)."""
+               item_of: Callable[[Article, bool], FeedItem]) -> dict[str, bytes]:
+    """One feed in every format, by path in the output. `item_of(article, full)` makes an
+    article's item (an article is in several feeds: its item can be made once)."""
     feed = make_feed(config, source.links, source.home, source.description,
-                     [item_of(article) for article in source.articles])
+                     [item_of(article, source.full) for article in source.articles])
     return {link.url.removeprefix(config.base_path): _WRITERS[link.format](feed)
             for link in source.links}
 
@@ -66,12 +68,12 @@ def feed_files(config: Config, site: Site, pages: list[Page],
 
     `now` is the build time, which decides what the news sitemap holds; without it,
     the time of the newest article."""
-    items: dict[str, FeedItem] = {}
+    items: dict[tuple[str, bool], FeedItem] = {}
 
-    def item_of(article: Article) -> FeedItem:
-        if article.url not in items:
-            items[article.url] = feed_item(config, article)
-        return items[article.url]
+    def item_of(article: Article, full: bool) -> FeedItem:
+        if (article.url, full) not in items:
+            items[(article.url, full)] = feed_item(config, article, full)
+        return items[(article.url, full)]
 
     files: dict[str, bytes] = {}
     for source in feed_sources(config, site):

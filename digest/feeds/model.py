@@ -56,9 +56,10 @@ def make_feed(config: Config, links: Iterable[FeedLink], home: str, description:
         items=tuple(items))
 
 
-def feed_item(config: Config, article: Article) -> FeedItem:
+def feed_item(config: Config, article: Article, full: bool = True) -> FeedItem:
+    """An article as a feed item; with its HTML when `full` and the site's feeds carry it."""
     url = absolute_url(config, article.url)
-    full = config.feeds.content == "full"
+    full = full and config.feeds.content == "full"
     return FeedItem(
         url=url,
         title=article.title,

@@ -204,7 +204,7 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
                 plan.files[page.output] = data
     for number, source in enumerate(feed_sources):
         key = fingerprints.of("feed", source.links, source.home, source.description,
-                              source.articles)
+                              source.articles, source.full)
         names = [link.url.removeprefix(config.base_path) for link in source.links]
         plan.feed_keys.update(dict.fromkeys(names, key))
         kept = {name: reused(render_cache.feeds, f"{key} {name}", name, key) for name in names}
@@ -251,20 +251,21 @@ def _render_chunk(shared: tuple, chunk: list[int]) -> list[tuple[object, str]]:
 
 
 # An article is in several feeds: its item is made once per process, by the article's
-# identity (kept alive here, so that the id stays its own) and the settings.
-_ITEMS: dict[int, tuple[Article, FeedItem]] = {}
+# identity (kept alive here, so that the id stays its own), the settings and whether it
+# carries the article's HTML.
+_ITEMS: dict[tuple[int, bool], tuple[Article, FeedItem]] = {}
 _ITEMS_FOR: list[Config] = []
 
 
-def _item_maker(config: Config) -> Callable[[Article], FeedItem]:
+def _item_maker(config: Config) -> Callable[[Article, bool], FeedItem]:
     if _ITEMS_FOR != [config] or len(_ITEMS) > 100_000:
         _ITEMS.clear()
         _ITEMS_FOR[:] = [config]
 
-    def item_of(article: Article) -> FeedItem:
-        known = _ITEMS.get(id(article))
+    def item_of(article: Article, full: bool) -> FeedItem:
+        known = _ITEMS.get((id(article), full))
         if known is None or known[0] is not article:
-            known = _ITEMS[id(article)] = (article, feed_item(config, article))
+            known = _ITEMS[(id(article), full)] = (article, feed_item(config, article, full))
         return known[1]
 
     return item_of
