@@ -13,12 +13,37 @@ import os
 import posixpath
 import sys
 import threading
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit
 
-from .serve import Session, State
+from .config import Config
+from .errors import Problem
+
+@dataclass(frozen=True)
+class State:
+    """What open pages are told: a version per rebuild, and the problems if it failed."""
+
+    version: int = 0
+    changed: tuple[str, ...] = ()  # output paths the last rebuild wrote or removed
+    problems: tuple[Problem, ...] = ()
+
+
+class Session(Protocol):
+    """What the server needs of the rebuilding side (`serve.Session`)."""
+
+    config: Config | None
+    state: State
+
+    def output(self) -> Path: ...
+
+    def wait(self, version: int, timeout: float) -> State: ...
+
+    def wake_all(self) -> None: ...
+
 
 EVENTS = "/__digest/events"
 KEEPALIVE_SECONDS = 10.0
@@ -66,7 +91,10 @@ RELOAD_SCRIPT = """<script>
 
 class DevServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False  # a port in use must be seen as busy
+    # A restart on the same port is not kept out by the last run's connections waiting in
+    # TIME_WAIT. On POSIX this still refuses a port another socket listens on; on Windows
+    # SO_REUSEADDR would let two servers share one, so it stays off there.
+    allow_reuse_address = os.name == "posix"
     request_queue_size = 1024  # a burst of connections waits in the kernel, not dropped
 
     def __init__(self, address: tuple[str, int], session: Session):

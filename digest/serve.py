@@ -2,7 +2,7 @@
 
 A `Session` holds what a rebuild reuses (parsed articles, rendered pages, what was written)
 and calls the same `assemble` as `digest build`, so the two cannot drift apart. The HTTP side
-is in `devserver`, the file watching here.
+is in `devserver`, which knows nothing of this module; the file watching is here.
 """
 
 from __future__ import annotations
@@ -20,23 +20,15 @@ from watchdog.observers import Observer
 
 from .build import Options, assemble, build_time
 from .config import Config, override
+from .devserver import DevServer, State
 from .errors import DigestError, Problem, printable
-from .output import Content, check_output_folder, update_site, write_site
+from .output import MANIFEST, Content, check_output_folder, update_site, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
 from .reuse import Reuse
 from .site import Site
 
 QUIET_SECONDS = 0.05  # a burst of events ends after this long without a new one
 LONGEST_WAIT = 2.0  # ... or after this long, so a long `git checkout` still shows progress
-
-
-@dataclass(frozen=True)
-class State:
-    """What open pages are told: a version per rebuild, and the problems if it failed."""
-
-    version: int = 0
-    changed: tuple[str, ...] = ()  # output paths the last rebuild wrote or removed
-    problems: tuple[Problem, ...] = ()
 
 
 @dataclass
@@ -52,6 +44,7 @@ class Session:
     _manifest: dict[str, str] | None = None
     _output: Path | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition)
+    notes: list[str] = field(default_factory=list)  # said once, before the next log line
 
     def rebuild(self, trigger: str = "start", now: datetime | None = None,
                 changed: frozenset[str] | None = None) -> str:
@@ -81,11 +74,18 @@ class Session:
         # way, so that its full passes do not walk the whole site in the middle of a rebuild.
         gc.collect()
         gc.freeze()
-        return (f"{trigger}: {report.written} file{'s' * (report.written != 1)} written, "
-                f"{report.removed} removed, in {ms:.0f} ms")
+        notes, self.notes = self.notes, []
+        return "\n".join([*notes, f"{trigger}: {report.written} file"
+                                   f"{'s' * (report.written != 1)} written, "
+                                   f"{report.removed} removed, in {ms:.0f} ms"])
 
     def _write(self, config: Config, files: dict[str, Content]):
         output = self.project.output(config)
+        if self._manifest is not None and output == self._output and \
+                not (output / MANIFEST).is_file():
+            # removed (rm -rf, git clean) or emptied since the last rebuild: made whole again
+            self.notes.append(f"{config.output}/ was removed; writing it whole again")
+            self._manifest = None
         if self._manifest is None or output != self._output:
             # the first write, or a new output folder: the checks and the swap of `build`
             check_output_folder(output, self.project.root, config.output)
@@ -141,6 +141,9 @@ class Watcher(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.event_type == "deleted" and Path(str(event.src_path)) == self.session.output():
+            self.events.put((self.project.shown(self.session.output()), False))
             return
         if event.is_directory and event.event_type == "modified":
             return
@@ -210,8 +213,6 @@ def run(session: Session, host: str, port: int, log, open_browser: bool = False)
     import errno
     import signal
     import webbrowser
-
-    from .devserver import DevServer
 
     log(session.rebuild("start"))
     server = None

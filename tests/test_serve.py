@@ -189,6 +189,22 @@ def test_a_busy_port_moves_to_the_next_free_one(site: SiteDir, serve) -> None:
         assert server.get("/news/")[0] == 200
 
 
+def test_a_restart_gets_the_same_port_at_once(site: SiteDir, serve) -> None:
+    """The first run's answered connections wait in TIME_WAIT on its port: the next run
+    still gets that port, so open tabs keep their URL."""
+    site.write(SITE)
+    first = serve()
+    for _ in range(5):
+        assert first.get("/news/")[0] == 200
+    port = first.port
+    first.process.terminate()
+    assert first.process.wait(timeout=10) == 0
+    again = serve(port=port)
+    assert again.port == port
+    assert not any("busy" in line for line in again.lines)
+    assert again.get("/news/")[0] == 200
+
+
 def test_a_host_other_than_loopback_gets_a_warning(site: SiteDir, serve) -> None:
     site.write(SITE)
     server = serve("--host", "0.0.0.0")
@@ -244,3 +260,26 @@ def test_stops_cleanly_on_a_signal_even_while_answering(site: SiteDir,
         server.wait_for("Stopped.")
         server.reader.join(timeout=5)
         server.process.stdout.close()
+
+
+def test_the_output_removed_while_serving_is_written_whole_again(site: SiteDir, serve) -> None:
+    import shutil
+
+    site.write(SITE)
+    server = serve()
+    shutil.rmtree(site.out)
+    server.wait_for("_site/ was removed; writing it whole again")
+    line = server.wait_for("_site changed")
+    assert "files written" in line
+    assert b"Alpha story" in server.get("/news/2025/05/01/alpha/")[2]
+    assert b"Beta story" in server.get("/news/")[2]
+    # emptied rather than removed: seen at the next rebuild
+    for child in site.out.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    site.write({"content/alpha.md": article("Alpha, again", "2025-05-01T10:00:00Z",
+                                            topic="World")})
+    server.wait_for("_site/ was removed; writing it whole again")
+    server.wait_for("content/alpha.md changed")
+    assert b"Alpha, again" in server.get("/news/2025/05/01/alpha/")[2]
+    assert b"Beta story" in server.get("/news/2025/05/02/beta/")[2]
+    assert "Traceback" not in "\n".join(server.lines)
