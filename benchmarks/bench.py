@@ -93,16 +93,16 @@ def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
     return summary
 
 
-def measure_serial(site: Path) -> float:
+def measure_serial(site: Path) -> tuple[float, float, float]:
     """The part of a cold build that does not spread over cores, by Amdahl's law from a cold
     build on one worker (T1) and on two (T2): T1 = S + P and T2 = S + P / 2, so
-    S = 2 * T2 - T1."""
+    S = 2 * T2 - T1. Returns (S, T1, T2)."""
     times = {}
     for workers in (1, 2):
         for leftover in (site / "_site", site / ".digest-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
         times[workers], _ = run_build(site, workers=workers)
-    return 2 * times[2] - times[1]
+    return 2 * times[2] - times[1], times[1], times[2]
 
 
 def measure_rebuild(site: Path, edits: int) -> float:
@@ -187,21 +187,23 @@ def main() -> None:
     print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, {libraries}, "
           f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
           f"{platform.machine()}, corpora in {tempfile.gettempdir()}")
-    header = ("articles", "cold s", "serial s", "warm s", "no-op s", "title s", "reparsed",
+    header = ("articles", "cold s", "serial s (T1, T2)", "warm s", "no-op s", "title s",
+              "reparsed",
               "rebuild ms", "reload ms", "peak MB", "output MB")
     rows = []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder:
             site = Path(folder)
             write_corpus(site, size)
-            serial = measure_serial(site)
+            serial, one, two = measure_serial(site)
             builds = measure_builds(site, arguments.runs or (1 if size >= 50_000 else 3))
             output = sum(path.stat().st_size for path in (site / "_site").rglob("*")
                          if path.is_file()) / 1e6
             rebuild = measure_rebuild(site, arguments.edits)
             reload = None if arguments.no_browser else measure_reload(site, arguments.edits)
             peak = max(memory for _, memory in builds.values())
-            rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}", f"{serial:.2f}",
+            rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}",
+                         f"{serial:.2f} ({one:.1f}, {two:.1f})",
                          f"{builds['warm'][0]:.2f}", f"{builds['no-op'][0]:.2f}",
                          f"{builds['title'][0]:.2f}", f"{builds['parsed again'][0]:.0f}",
                          f"{rebuild:.0f}", "-" if reload is None else f"{reload:.0f}",
