@@ -75,7 +75,7 @@ def build_command(config_file: Path, output: str | None, base_url: str | None, d
                   future: bool, clean: bool) -> None:
     """Build the site into the output folder."""
     project, config = load(config_file, output=output, base_url=base_url)
-    progress = Progress(click.get_text_stream("stderr"))
+    progress = Progress(sys.stderr)
     try:
         result = build(project, config, Options(drafts, future, clean, progress), build_time())
     finally:
