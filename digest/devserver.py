@@ -11,17 +11,19 @@ import json
 import mimetypes
 import os
 import posixpath
+import socket
 import sys
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from .config import Config
 from .errors import Problem
+
 
 @dataclass(frozen=True)
 class State:
@@ -93,16 +95,24 @@ class DevServer(ThreadingHTTPServer):
     daemon_threads = True
     # A restart on the same port is not kept out by the last run's connections waiting in
     # TIME_WAIT. On POSIX this still refuses a port another socket listens on; on Windows
-    # SO_REUSEADDR would let two servers share one, so it stays off there.
+    # SO_REUSEADDR would let two servers share one, so it stays off there (see server_bind).
     allow_reuse_address = os.name == "posix"
     request_queue_size = 1024  # a burst of connections waits in the kernel, not dropped
 
-    def __init__(self, address: tuple[str, int], session: Session):
+    def __init__(self, address: tuple[str, int], session: Session,
+                 not_found: Callable[[], None] = lambda: None):
+        """`not_found` is told of every request answered 404: the output folder may be gone."""
         self.session = session
+        self.not_found = not_found
         self.stopping = False
         self.requests = threading.BoundedSemaphore(MAX_REQUESTS)
         self.streams = threading.BoundedSemaphore(MAX_STREAMS)
         super().__init__(address, Handler)
+
+    def server_bind(self) -> None:
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: no other socket on this port
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        super().server_bind()
 
     def process_request(self, request, client_address) -> None:
         """One thread per connection, but no more than MAX_REQUESTS of them at once."""
@@ -174,8 +184,12 @@ class Handler(BaseHTTPRequestHandler):
         elif isinstance(found, Path):
             rel = found.relative_to(output).as_posix()
             self._send_file(found, rel, HTTPStatus.OK, head)
-        elif found == HTTPStatus.NOT_FOUND and (output / "404.html").is_file():
-            self._send_file(output / "404.html", "404.html", HTTPStatus.NOT_FOUND, head)
+        elif found == HTTPStatus.NOT_FOUND:
+            self.server.not_found()
+            if (output / "404.html").is_file():
+                self._send_file(output / "404.html", "404.html", HTTPStatus.NOT_FOUND, head)
+            else:
+                self._send_problem_page(found, head)
         else:
             self._send_problem_page(found, head)
 

@@ -7,10 +7,14 @@ is in `devserver`, which knows nothing of this module; the file watching is here
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import queue
+import signal
 import threading
 import time
+import webbrowser
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -81,10 +85,10 @@ class Session:
 
     def _write(self, config: Config, files: dict[str, Content]):
         output = self.project.output(config)
-        if self._manifest is not None and output == self._output and \
-                not (output / MANIFEST).is_file():
+        if output == self._output and self.output_lost():
             # removed (rm -rf, git clean) or emptied since the last rebuild: made whole again
-            self.notes.append(f"{config.output}/ was removed; writing it whole again")
+            how = "emptied" if os.path.lexists(output) else "removed"
+            self.notes.append(f"{config.output}/ was {how}; writing it whole again")
             self._manifest = None
         if self._manifest is None or output != self._output:
             # the first write, or a new output folder: the checks and the swap of `build`
@@ -114,6 +118,18 @@ class Session:
         config = self.config or Config()
         return self.project.output(config)
 
+    def output_lost(self) -> bool:
+        """Whether the output folder written last is gone, emptied or made a link since."""
+        if self._manifest is None or self._output is None:
+            return False  # nothing written yet
+        if self._output.is_symlink():
+            return True  # written whole again, the checks of `build` refuse it
+        try:
+            with os.scandir(self._output) as entries:
+                return all(entry.name == MANIFEST for entry in entries)
+        except OSError:
+            return True
+
 
 class Watcher(FileSystemEventHandler):
     """Turns file events into rebuilds: one per burst, only for the inputs of the site."""
@@ -124,6 +140,8 @@ class Watcher(FileSystemEventHandler):
         self.events: queue.Queue[tuple[str, bool] | None] = queue.Queue()
         self.observer = Observer()
         self.rebuilds = 0
+        self._asked = threading.Lock()
+        self._asked_at: int | None = None  # the state's version when a request last asked
 
     def start(self) -> None:
         root = self.project.root
@@ -142,8 +160,10 @@ class Watcher(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        if event.event_type == "deleted" and Path(str(event.src_path)) == self.session.output():
-            self.events.put((self.project.shown(self.session.output()), False))
+        output = self.session.output()
+        if event.event_type == "deleted" and Path(str(event.src_path)) in (output,
+                                                                           *output.parents):
+            self.events.put((self.project.shown(output), False))
             return
         if event.is_directory and event.event_type == "modified":
             return
@@ -156,6 +176,18 @@ class Watcher(FileSystemEventHandler):
                 self.events.put((shown, alone))
         if event.is_directory and event.event_type == "created":
             self._watch_new_folder(Path(str(event.src_path)))
+
+    def output_missing(self) -> None:
+        """A request found no file: if the output folder is gone where no event said so (it
+        is outside the project, say), a rebuild writes it again. Once per rebuild at most,
+        and not after a failed one, whose problems the next input change is to fix."""
+        state = self.session.state
+        with self._asked:
+            if state.problems or state.version == self._asked_at:
+                return
+            if self.session.output_lost():
+                self._asked_at = state.version
+                self.events.put((self.project.shown(self.session.output()), False))
 
     def _watch_new_folder(self, path: Path) -> None:
         """content/, layouts/ or static/ made after the server started."""
@@ -200,8 +232,11 @@ class Watcher(FileSystemEventHandler):
                 if more is None:
                     return
                 changed.add(more)
-            self.rebuilds += 1
             paths = {shown for shown, _ in changed}
+            if paths == {self.project.shown(self.session.output())} and \
+                    not self.session.output_lost():
+                continue  # the output is there: written again by the rebuild before this one
+            self.rebuilds += 1
             names = sorted(printable(name) for name in paths)  # no escapes to the terminal
             trigger = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
             alone = frozenset(paths) if all(alone for _, alone in changed) else None
@@ -210,18 +245,15 @@ class Watcher(FileSystemEventHandler):
 
 def run(session: Session, host: str, port: int, log, open_browser: bool = False) -> None:
     """Build, serve and watch until Ctrl-C (or SIGTERM)."""
-    import errno
-    import signal
-    import webbrowser
-
     log(session.rebuild("start"))
+    watcher = Watcher(session, log)
     server = None
     for candidate in range(port, port + 20):
         try:
-            server = DevServer((host, candidate), session)
+            server = DevServer((host, candidate), session, watcher.output_missing)
             break
         except OSError as err:
-            if err.errno != errno.EADDRINUSE:
+            if err.errno not in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", None)):
                 raise DigestError(Problem("--port", 0, f"cannot listen on {host}:{candidate}: "
                                                        f"{err.strerror}")) from None
             log(f"Port {candidate} is busy; trying {candidate + 1}.")
@@ -231,7 +263,6 @@ def run(session: Session, host: str, port: int, log, open_browser: bool = False)
     shown_host = f"[{host}]" if ":" in host else host
     base = session.config.base_path if session.config else "/"
     url = f"http://{shown_host}:{server.server_address[1]}{base}"
-    watcher = Watcher(session, log)
     stopping = threading.Event()
 
     def stop(*_) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SiteDir, article, start
+from conftest import Server, SiteDir, article, start
 
 SITE = {
     "site.yaml": "title: Served\nbase_url: https://example.org/news/\n",
@@ -21,6 +22,17 @@ SITE = {
     "content/beta.md": article("Beta story", "2025-05-02T10:00:00Z", topic="Science"),
     "static/style/extra.css": "body { color: black }\n",
 }
+
+
+def page_with(server: Server, path: str, text: bytes, timeout: float = 20) -> bytes:
+    """The page at `path` once it is there and holds `text`, asked for until a deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _, body = server.get(path)
+        if status == 200 and text in body:
+            return body
+        assert time.monotonic() < deadline, f"{path}: still {status} after {timeout} s"
+        time.sleep(0.05)  # between two requests, not a guess at how long anything takes
 
 
 def test_serves_the_site_under_its_base_path(site: SiteDir, serve) -> None:
@@ -177,9 +189,12 @@ def test_events_stream_reports_rebuilds_and_problems(site: SiteDir, serve) -> No
     connection.close()
 
 
-def test_a_busy_port_moves_to_the_next_free_one(site: SiteDir, serve) -> None:
+@pytest.mark.parametrize("reuse", [False, True], ids=["plain", "SO_REUSEADDR"])
+def test_a_busy_port_moves_to_the_next_free_one(site: SiteDir, serve, reuse: bool) -> None:
+    """Even a listener that set SO_REUSEADDR as the server does (another `digest serve`)."""
     site.write(SITE)
     with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, reuse)
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
@@ -195,7 +210,10 @@ def test_a_restart_gets_the_same_port_at_once(site: SiteDir, serve) -> None:
     site.write(SITE)
     first = serve()
     for _ in range(5):
-        assert first.get("/news/")[0] == 200
+        with socket.create_connection(("127.0.0.1", first.port), timeout=10) as connection:
+            connection.sendall(b"GET /news/ HTTP/1.0\r\n\r\n")
+            while connection.recv(65536):
+                pass  # read until the server closes first: its end waits in TIME_WAIT
     port = first.port
     first.process.terminate()
     assert first.process.wait(timeout=10) == 0
@@ -262,24 +280,60 @@ def test_stops_cleanly_on_a_signal_even_while_answering(site: SiteDir,
         server.process.stdout.close()
 
 
-def test_the_output_removed_while_serving_is_written_whole_again(site: SiteDir, serve) -> None:
-    import shutil
-
+def test_the_output_removed_while_serving_comes_back(site: SiteDir, serve) -> None:
+    """rm -rf _site (or git clean -xfd) while it runs: pages and later rebuilds carry on."""
     site.write(SITE)
     server = serve()
     shutil.rmtree(site.out)
+    site.write({"content/alpha.md": article("Alpha, revised", "2025-05-01T10:00:00Z",
+                                            topic="World")})
+    page_with(server, "/news/2025/05/01/alpha/", b"Alpha, revised")
+    page_with(server, "/news/2025/05/02/beta/", b"Beta story")
+    assert b"Alpha, revised" in page_with(server, "/news/", b"Beta story")
     server.wait_for("_site/ was removed; writing it whole again")
-    line = server.wait_for("_site changed")
+    # and the rebuild after it writes in place again
+    site.write({"content/beta.md": article("Beta, revised", "2025-05-02T10:00:00Z",
+                                           topic="Science")})
+    line = server.wait_for("content/beta.md changed")
     assert "files written" in line
-    assert b"Alpha story" in server.get("/news/2025/05/01/alpha/")[2]
-    assert b"Beta story" in server.get("/news/")[2]
-    # emptied rather than removed: seen at the next rebuild
+    assert b"Beta, revised" in page_with(server, "/news/", b"Alpha, revised")
+    lines = "\n".join(server.lines)
+    assert "refusing" not in lines and "problem" not in lines and "Traceback" not in lines
+    assert lines.count("was removed") == 1
+    # what it wrote is what build writes
+    served = site.snapshot()
+    site.build()
+    assert site.snapshot() == served
+
+
+def test_an_emptied_output_is_written_whole_at_the_next_rebuild(site: SiteDir,
+                                                                 serve) -> None:
+    """rm -rf _site/* leaves the manifest, which alone vouches for nothing."""
+    site.write(SITE)
+    server = serve()
     for child in site.out.iterdir():
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if child.name != ".digest-manifest.json":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
     site.write({"content/alpha.md": article("Alpha, again", "2025-05-01T10:00:00Z",
                                             topic="World")})
-    server.wait_for("_site/ was removed; writing it whole again")
-    server.wait_for("content/alpha.md changed")
-    assert b"Alpha, again" in server.get("/news/2025/05/01/alpha/")[2]
-    assert b"Beta story" in server.get("/news/2025/05/02/beta/")[2]
+    server.wait_for("_site/ was emptied; writing it whole again")
+    assert "files written" in server.wait_for("content/alpha.md changed")
+    assert b"Alpha, again" in page_with(server, "/news/2025/05/01/alpha/", b"Alpha, again")
+    assert server.get("/news/2025/05/02/beta/")[0] == 200
+    assert server.get("/news/theme.css")[0] == 200
     assert "Traceback" not in "\n".join(server.lines)
+
+
+def test_an_output_removed_unseen_is_written_again_when_a_page_is_asked_for(
+        site: SiteDir, serve) -> None:
+    """The watcher sees only the project folder's own entries: build/site can go unseen,
+    until a request finds nothing. Then one rebuild writes it, and no more follow."""
+    site.write({**SITE, "site.yaml": SITE["site.yaml"] + "output: build/site\n"})
+    server = serve()
+    assert (site.root / "build/site/index.html").is_file()
+    shutil.rmtree(site.root / "build/site")
+    assert b"Alpha story" in page_with(server, "/news/2025/05/01/alpha/", b"Alpha story")
+    server.wait_for("build/site/ was removed; writing it whole again")
+    assert "files written" in server.wait_for("build/site changed")
+    assert server.get("/news/no/such/page/")[0] == 404  # a plain 404 asks for nothing
+    assert not [line for line in server.quiet_for(1.0) if "changed" in line]
