@@ -251,20 +251,24 @@ def test_stops_cleanly_on_a_signal_even_while_answering(site: SiteDir,
         line = server.wait_for("Serving http://")
         port = int(line.split(":")[2].split("/")[0])
         done = threading.Event()
+        answered = threading.Semaphore(0)
 
         def hammer() -> None:
             while not done.is_set():
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
                         sock.sendall(b"GET /news/ HTTP/1.0\r\n\r\n")
-                        sock.recv(65536)
+                        if sock.recv(65536):
+                            answered.release()
                 except OSError:
                     pass
 
         clients = [threading.Thread(target=hammer) for _ in range(6)]
         for client in clients:
             client.start()
-        time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        for _ in range(2 * len(clients)):  # every client is under way
+            assert answered.acquire(timeout=max(0.0, deadline - time.monotonic()))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/news/", timeout=10) as answer:
             answer.read()  # the signal comes as the answer ends, while its thread winds down
         server.process.send_signal(signal_number)
