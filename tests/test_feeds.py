@@ -31,6 +31,9 @@ SITE = {
         """,
     "content/one.md": article("One & <Only>", "2025-01-10T10:00:00Z", topic="World",
                               author="Ana", tags="[Trade]",
+                              image="{src: /img/one.jpg, alt: The map}",
+                              source='{name: "Ledger & <Co>", '
+                                     'url: "https://news.example.com/a?x=1&y=2"}',
                               body="See [the map](/img/map.png) and ![x](/img/x.png).[^1]\n\n"
                                    "[^1]: A note."),
     "content/two.md": article("Two", "2025-07-11T10:00:00", topic="World",
@@ -109,6 +112,67 @@ def test_an_empty_site_still_has_a_valid_feed(site: SiteDir) -> None:
     site.build()
     feed = parse(site, "feed.xml")
     assert feed.entries == []
+
+
+MEDIA = "http://search.yahoo.com/mrss/"
+
+
+def test_every_feed_format_carries_the_lead_image_and_the_source(site: SiteDir) -> None:
+    site.write({
+        "site.yaml": "base_url: https://example.org/sub/\n",
+        "content/pic.md": article("Pictured", "2025-03-02T10:00:00Z",
+                                  image="{src: /img/Quay Tram.PNG, alt: A tram}",
+                                  source="{name: Harbor <Ledger>, "
+                                         "url: 'https://l.example/t?a=1&b=2'}"),
+        "content/odd.md": article("Odd", "2025-03-01T10:00:00Z",
+                                  image="{src: 'https://cdn.example/x.heic', alt: A thing}"),
+        "content/plain.md": article("Plain", "2025-02-28T10:00:00Z")})
+    site.build()
+    image = "https://example.org/sub/img/Quay%20Tram.PNG"
+    source = "https://l.example/t?a=1&b=2"
+    # RSS: Media RSS for the image, a closing paragraph for the source
+    rss = parse(site, "feed.xml")
+    pic, odd, plain = rss.entries
+    assert pic.media_content == [{"url": image, "medium": "image", "type": "image/png"}]
+    assert odd.media_content == [{"url": "https://cdn.example/x.heic", "medium": "image"}]
+    assert "media_content" not in plain
+    html = pic.content[0].value
+    assert html.endswith('<p>Source: <a href="https://l.example/t?a=1&amp;b=2">'
+                         'Harbor &lt;Ledger&gt;</a></p>'), html
+    assert "Source:" not in odd.content[0].value
+    raw = site.read("feed.xml")
+    assert raw.count(f'xmlns:media="{MEDIA}"') == 1
+    assert re.search(f'<rss [^>]*xmlns:media="{re.escape(MEDIA)}"', raw)
+    root = ET.fromstring(raw)
+    assert len(root.findall(f"channel/item/{{{MEDIA}}}content")) == 2
+    assert root.find("channel/item/enclosure") is None  # it would need the file's length
+    assert root.find("channel/item/source") is None  # that is for the feed an item came from
+    # Atom: an enclosure link and a via link
+    atom = parse_atom(site, "atom.xml")
+    pic, odd, plain = atom.entries
+    assert [(e.href, e.type) for e in pic.enclosures] == [(image, "image/png")]
+    assert [e.href for e in odd.enclosures] == ["https://cdn.example/x.heic"]
+    # no type rather than a guess: feedparser's "text/html" is its own default
+    assert '<link rel="enclosure" href="https://cdn.example/x.heic"/>' in site.read("atom.xml")
+    assert [link.href for link in pic.links if link.rel == "via"] == [source]
+    assert plain.enclosures == [] and not [l for l in plain.links if l.rel == "via"]
+    assert "Source:" not in pic.content[0].value  # Atom says it with the via link
+    # JSON Feed as before, and the three agree
+    data = read_json_feed(site, "feed.json")
+    assert data["items"][0]["image"] == image and data["items"][0]["external_url"] == source
+    assert "image" in data["items"][1] and "image" not in data["items"][2]
+
+
+def test_summary_feeds_still_carry_the_lead_image_and_the_source(site: SiteDir) -> None:
+    site.write({**SITE, "site.yaml": SITE["site.yaml"] + "feeds: {content: summary}\n"})
+    site.build()
+    one = parse(site, "topics/world/feed.xml").entries[1]
+    assert one.media_content[0]["url"] == "https://example.org/sub/img/one.jpg"
+    assert one.media_content[0]["type"] == "image/jpeg"
+    atom = parse_atom(site, "topics/world/atom.xml").entries[1]
+    assert [e.href for e in atom.enclosures] == ["https://example.org/sub/img/one.jpg"]
+    assert [l.href for l in atom.links if l.rel == "via"] == [
+        "https://news.example.com/a?x=1&y=2"]
 
 
 def test_sitemap_lists_every_page_with_absolute_urls(site: SiteDir) -> None:

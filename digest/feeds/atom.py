@@ -26,6 +26,11 @@ def atom_feed(feed: Feed) -> bytes:
         out.append(f"<id>{url}</id>\n")
         out.append(f"<title>{xml_text(item.title)}</title>\n")
         out.append(f'<link rel="alternate" type="text/html" href="{url}"/>\n')
+        if item.image:
+            kind = f' type="{xml_text(item.image_type)}"' if item.image_type else ""
+            out.append(f'<link rel="enclosure"{kind} href="{xml_text(item.image)}"/>\n')
+        if item.source_url:
+            out.append(f'<link rel="via" href="{xml_text(item.source_url)}"/>\n')
         out.append(f"<published>{item.published.isoformat()}</published>\n")
         out.append(f"<updated>{item.updated.isoformat()}</updated>\n")
         for author in item.authors:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from ..config import Config
 from ..model import Article
 from ..pages import FeedLink
-from .text import absolute_html, absolute_url
+from .text import absolute_html, absolute_url, uri
+
+# Media types of the image formats browsers show, by extension. A fixed table rather than
+# the mimetypes module, whose answers depend on the machine's /etc/mime.types.
+IMAGE_TYPES = {".avif": "image/avif", ".gif": "image/gif", ".jpeg": "image/jpeg",
+               ".jpg": "image/jpeg", ".png": "image/png", ".svg": "image/svg+xml",
+               ".webp": "image/webp"}
 
 # The `updated` time of a feed with no items, so that it stays byte-identical.
 NO_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -26,7 +34,9 @@ class FeedItem:
     summary: str  # plain text
     content: str  # HTML with absolute links; "" when feeds carry summaries only
     image: str  # absolute URL, or ""
-    source_url: str  # the story the article is based on, or ""
+    image_type: str  # its media type, from its extension; "" when unknown
+    source_name: str  # who published the story the article is based on, or ""
+    source_url: str  # that story, or ""
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,16 @@ def make_feed(config: Config, links: Iterable[FeedLink], home: str, description:
         items=tuple(items))
 
 
+def image_type(url: str) -> str:
+    """The media type of the image at `url`, from its extension; "" when unknown."""
+    return IMAGE_TYPES.get(PurePosixPath(urlsplit(url).path).suffix.lower(), "")
+
+
 def feed_item(config: Config, article: Article, full: bool = True) -> FeedItem:
     """An article as a feed item; with its HTML when `full` and the site's feeds carry it."""
     url = absolute_url(config, article.url)
     full = full and config.feeds.content == "full"
+    image = absolute_url(config, article.image.src) if article.image else ""
     return FeedItem(
         url=url,
         title=article.title,
@@ -69,5 +85,7 @@ def feed_item(config: Config, article: Article, full: bool = True) -> FeedItem:
         categories=tuple(label.name for label in (article.topic, *article.tags)),
         summary=article.summary,
         content=absolute_html(article.body, url) if full else "",
-        image=absolute_url(config, article.image.src) if article.image else "",
-        source_url=article.source.url if article.source else "")
+        image=image,
+        image_type=image_type(image),
+        source_name=article.source.name if article.source else "",
+        source_url=uri(article.source.url) if article.source else "")

@@ -6,8 +6,12 @@ import html
 from datetime import datetime
 from email.utils import format_datetime
 
-from .model import Feed
+from .model import Feed, FeedItem
 from .text import xml_text
+
+# Media RSS: the one way to name an image in RSS 2.0 without knowing its size in bytes,
+# which <enclosure> requires.
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
 
 
 def rfc822(moment: datetime) -> str:
@@ -19,14 +23,26 @@ def html_text(text: str) -> str:
     return xml_text(html.escape(text, quote=False))
 
 
+def content_html(item: FeedItem) -> str:
+    """The article's HTML, closed by a paragraph that names its source. RSS has no element
+    for the story an item is based on (<source> names the feed an item came from)."""
+    if not item.source_url:
+        return item.content
+    link = (f'<a href="{html.escape(item.source_url)}">'
+            f"{html.escape(item.source_name, quote=False)}</a>")
+    return f"{item.content}\n<p>Source: {link}</p>"
+
+
 def rss_feed(feed: Feed) -> bytes:
-    """Summary in <description>; the full article, when there is one, in content:encoded."""
+    """Summary in <description>; the full article, when there is one, in content:encoded;
+    the lead image as Media RSS."""
     home, self_url = xml_text(feed.home), xml_text(feed.urls["RSS"])
     out = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" '
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n',
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        f'xmlns:media="{MEDIA_RSS}">\n<channel>\n',
         f"<title>{xml_text(feed.title)}</title>\n",
         f"<link>{home}</link>\n",
         f"<description>{html_text(feed.description)}</description>\n",
@@ -49,7 +65,10 @@ def rss_feed(feed: Feed) -> bytes:
             out.append(f"<category>{xml_text(category)}</category>\n")
         out.append(f"<description>{html_text(item.summary)}</description>\n")
         if item.content:
-            out.append(f"<content:encoded>{xml_text(item.content)}</content:encoded>\n")
+            out.append(f"<content:encoded>{xml_text(content_html(item))}</content:encoded>\n")
+        if item.image:
+            kind = f' type="{xml_text(item.image_type)}"' if item.image_type else ""
+            out.append(f'<media:content url="{xml_text(item.image)}" medium="image"{kind}/>\n')
         out.append("</item>\n")
     out.append("</channel>\n</rss>\n")
     return "".join(out).encode("utf-8")
