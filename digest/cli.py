@@ -12,7 +12,7 @@ import click
 from . import scaffold
 from .build import Options, build, build_time
 from .config import Config, override
-from .errors import DigestError
+from .errors import DigestError, problem
 from .progress import Progress
 from .project import Project
 
@@ -41,15 +41,26 @@ def reports_problems(command):
 
 
 config_option = click.option(
-    "--config", "config_file", default="site.yaml", show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The site's configuration; its folder is the project.")
+    "--config", "config_file", type=click.Path(path_type=Path),
+    help="The site's settings; its folder is the project. Default: the site this folder "
+         "is in, found by its site.yaml here or above.")
 drafts_option = click.option("--drafts", is_flag=True, help="Include articles marked draft.")
 future_option = click.option("--future", is_flag=True, help="Include articles dated later than now.")
 
 
-def load(config_file: Path, **overrides) -> tuple[Project, Config]:
-    project = Project.at(config_file)
+def find_project(config_file: Path | None) -> Project:
+    """The site named by --config, else the one the current folder is in."""
+    if config_file:
+        return Project.named(config_file)
+    try:
+        here = Path.cwd()
+    except FileNotFoundError:  # deleted while the shell was in it
+        raise DigestError(problem(".", 0, "the current folder no longer exists")) from None
+    return Project.find(here)
+
+
+def load(config_file: Path | None, **overrides) -> tuple[Project, Config]:
+    project = find_project(config_file)
     return project, override(project.read_config(), **overrides)
 
 
@@ -71,8 +82,8 @@ def main() -> None:
 @future_option
 @click.option("--clean", is_flag=True, help="Write every file again, reusing nothing.")
 @reports_problems
-def build_command(config_file: Path, output: str | None, base_url: str | None, drafts: bool,
-                  future: bool, clean: bool) -> None:
+def build_command(config_file: Path | None, output: str | None, base_url: str | None,
+                  drafts: bool, future: bool, clean: bool) -> None:
     """Build the site into the output folder."""
     project, config = load(config_file, output=output, base_url=base_url)
     progress = Progress(sys.stderr)
@@ -93,7 +104,7 @@ def build_command(config_file: Path, output: str | None, base_url: str | None, d
 @drafts_option
 @future_option
 @reports_problems
-def check_command(config_file: Path, drafts: bool, future: bool) -> None:
+def check_command(config_file: Path | None, drafts: bool, future: bool) -> None:
     """Check every article, template and setting; write nothing."""
     project, config = load(config_file)
     result = build(project, config, Options(drafts, future), build_time(), write=False)
@@ -111,7 +122,7 @@ def check_command(config_file: Path, drafts: bool, future: bool) -> None:
 @future_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
 @reports_problems
-def serve_command(config_file: Path, host: str, port: int, drafts: bool, future: bool,
+def serve_command(config_file: Path | None, host: str, port: int, drafts: bool, future: bool,
                   open_browser: bool) -> None:
     """Build, serve on HTTP, rebuild on every change and reload open pages."""
     if not _is_loopback(host):
@@ -119,7 +130,7 @@ def serve_command(config_file: Path, host: str, port: int, drafts: bool, future:
                    err=True)
     from . import serve  # the file watcher and HTTP server: not needed by other commands
 
-    session = serve.Session(Project.at(config_file), Options(drafts, future))
+    session = serve.Session(find_project(config_file), Options(drafts, future))
     serve.run(session, host, port, lambda line: click.echo(line), open_browser)
 
 
@@ -139,7 +150,7 @@ def _is_loopback(host: str) -> bool:
 @click.option("--topic", "-t", help="The article's topic (default: default_topic).")
 @config_option
 @reports_problems
-def new_command(title: str, topic: str | None, config_file: Path) -> None:
+def new_command(title: str, topic: str | None, config_file: Path | None) -> None:
     """Create a new article file with its front matter."""
     project, config = load(config_file)
     path = scaffold.new_article(project, config, title, topic, build_time())
@@ -163,7 +174,7 @@ def init_command(folder: Path) -> None:
 @click.option("--push", is_flag=True, help="Push gh-pages to the remote afterwards.")
 @click.option("--remote", default="origin", show_default=True, help="The remote to push to.")
 @reports_problems
-def deploy_command(config_file: Path, output: str | None, message: str, push: bool,
+def deploy_command(config_file: Path | None, output: str | None, message: str, push: bool,
                    remote: str) -> None:
     """Commit the built site to the gh-pages branch, and push it with --push.
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, read_config
-from .errors import DigestError, Problem, problem
+from .errors import DigestError, Problem, fail, problem
 from .limits import size_problem
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
+SITE_FILE = "site.yaml"
 THEME_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 
 
@@ -25,6 +26,42 @@ class Project:
     def at(cls, config_file: Path) -> Project:
         config_file = config_file.absolute()
         return cls(config_file.parent, config_file)
+
+    @classmethod
+    def named(cls, config_file: Path) -> Project:
+        """The site whose settings the user named (--config): the file must exist, or a
+        typo would build an empty site with the defaults somewhere unexpected."""
+        hint = "--config names the site's settings"
+        if config_file.is_dir():
+            raise fail(config_file, 0, f"is a folder; {hint}, a file such as site.yaml")
+        if not config_file.exists():
+            raise fail(config_file, 0, f"no such file; {hint} (leave it out to use the "
+                                       "site.yaml of this folder or above)")
+        return cls.at(config_file)
+
+    @classmethod
+    def find(cls, folder: Path) -> Project:
+        """The site that `folder` is in, found as git finds its repository.
+
+        The nearest folder at or above `folder` holding a site.yaml; failing that, a site
+        without one (it builds with the defaults): `folder` itself when it holds content/,
+        or the folder whose content/ it is inside. Nothing else above counts: a content/
+        folder is too common a name to write a site beside any one found up the tree.
+        """
+        folder = folder.absolute()
+        for above in (folder, *folder.parents):
+            if (above / SITE_FILE).is_file():
+                return cls.at(above / SITE_FILE)
+        for above in (folder, *folder.parents):
+            # inside content/, its parent is the site, even if an earlier `digest new` run
+            # there left a content/ in it
+            if above.name == "content":
+                return cls.at(above.parent / SITE_FILE)
+            if above == folder and (above / "content").is_dir():
+                return cls.at(above / SITE_FILE)
+        raise fail(folder, 0, "not in a site: no site.yaml here or in a folder above, and no "
+                              "content/ folder; make a site with 'digest init DIR', or name "
+                              "its settings with --config FILE")
 
     @property
     def content(self) -> Path:

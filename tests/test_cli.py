@@ -134,3 +134,82 @@ def test_a_build_warns_when_the_output_nears_what_github_pages_takes(site: SiteD
     run = site.build()
     assert run.exit_code == 0
     assert run.errors.startswith("_site: warning: the output is 0 MB; GitHub Pages refuses")
+
+
+def everything_below(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def test_a_config_file_that_does_not_exist_is_an_error_for_every_command(
+        site: SiteDir) -> None:
+    site.write({"content/a.md": article()})
+    before = everything_below(site.root)
+    for command in (["build"], ["check"], ["serve"], ["new", "A headline"], ["deploy"]):
+        for named in ("nope.yaml", "missing/site.yaml"):
+            run = site.digest(*command, "--config", named)
+            assert run.exit_code == 1, (command, run.output)
+            assert run.errors.splitlines()[0] == (
+                f"{named}: no such file; --config names the site's settings "
+                "(leave it out to use the site.yaml of this folder or above)"), run.errors
+            assert "Traceback" not in run.errors
+        folder = site.digest(*command, "--config", "content")
+        assert folder.exit_code == 1
+        assert folder.errors.startswith("content: is a folder; --config names the site's "
+                                        "settings, a file such as site.yaml"), folder.errors
+    assert everything_below(site.root) == before  # no _site/, no missing/_site/
+
+
+NO_SITE = ("not in a site: no site.yaml here or in a folder above, and no content/ folder; "
+           "make a site with 'digest init DIR', or name its settings with --config FILE")
+
+
+def test_outside_a_site_every_command_refuses_with_a_hint(tmp_path: Path) -> None:
+    elsewhere = SiteDir(tmp_path / "elsewhere")
+    elsewhere.write({"notes/todo.txt": "nothing to do with digest"})
+    for command in (["build"], ["check"], ["serve"], ["new", "A headline"], ["deploy"]):
+        run = elsewhere.digest(*command)
+        assert run.exit_code == 1, (command, run.output)
+        assert run.errors.splitlines()[0] == f"{elsewhere.root}: {NO_SITE}", run.errors
+    assert everything_below(elsewhere.root) == ["notes", "notes/todo.txt"]
+
+
+def test_commands_find_the_site_from_any_folder_inside_it(site: SiteDir) -> None:
+    site.write({"site.yaml": "title: Found\ntopics: [World]\n",
+                "content/world/a.md": article("First"),
+                "layouts/.keep": ""})
+    inside = SiteDir(site.root / "content" / "world")
+    run = inside.digest("build")
+    assert run.exit_code == 0, run.errors
+    assert run.output.rstrip().endswith("→ _site/")  # relative to the site, as ever
+    assert "Found" in site.read("index.html")
+    created = inside.digest("new", "Second", "--topic", "World")
+    assert created.output == "Created content/world/2026-01-01-second.md\n"
+    assert (site.root / "content/world/2026-01-01-second.md").is_file()
+    assert SiteDir(site.root / "layouts").digest("check").exit_code == 0
+    assert not (site.root / "content" / "_site").exists()
+    assert not (site.root / "content" / "content").exists()
+    assert not (site.root / "layouts" / "_site").exists()
+
+
+def test_site_yaml_above_wins_over_a_content_folder_below_it(site: SiteDir) -> None:
+    # content/content/ is what `digest new` used to make when run inside content/
+    site.write({"site.yaml": "title: Outer\n", "content/a.md": article("Outer article"),
+                "content/content/general/b.md": article("Stray", "2025-06-02")})
+    run = SiteDir(site.root / "content").digest("build")
+    assert run.exit_code == 0, run.errors
+    assert "Outer" in site.read("index.html")
+    assert not (site.root / "content" / "_site").exists()
+
+
+def test_a_site_without_site_yaml_is_the_folder_that_holds_content(site: SiteDir) -> None:
+    site.write({"content/news/a.md": article("Defaults"), "static/x.txt": "x"})
+    assert site.build().output.rstrip().endswith("→ _site/")
+    (site.out / "index.html").unlink()
+    for folder in ("content", "content/news"):
+        run = SiteDir(site.root / folder).digest("build")
+        assert run.exit_code == 0, (folder, run.errors)
+        assert "Defaults" in site.read("index.html")
+        assert not (site.root / folder / "_site").exists()
+    # beside content/ rather than inside it, only a site.yaml would say where the site is
+    beside = SiteDir(site.root / "static").digest("build")
+    assert beside.exit_code == 1 and NO_SITE in beside.errors
