@@ -1,16 +1,18 @@
 """Measure digest's speed on a generated corpus and print a table.
 
     python benchmarks/bench.py                 # N = 1,000 and 10,000
-    python benchmarks/bench.py --n 2000        # any size
+    python benchmarks/bench.py --n 2000        # any sizes: --n 2000 5000
+    python benchmarks/bench.py --n 100000      # from 50,000 articles, one run of each build
     python benchmarks/bench.py --no-browser    # skip the save-to-reload measurement
 
-For each N: a cold build (no cache, no output) and the part of it that does not spread
-over cores (from cold builds on one worker and on two), a warm build (five articles
-edited), a no-op build, a build after the site's title is edited in site.yaml with the
-number of articles it parsed again, a one-article rebuild through the code path
+The header names the versions, the machine (cores, usable cores, platform) and where the
+corpora are written. For each N: a cold build (no cache, no output) and the part of it that
+does not spread over cores (from cold builds on one worker and on two), a warm build (five
+articles edited), a no-op build, a build after the site's title is edited in site.yaml with
+the number of articles it parsed again, a one-article rebuild through the code path
 `digest serve` uses, the save-to-reload time in a real browser on a served site, the peak
 memory of the largest process and the size of the output. Builds run `digest build` as a
-separate process; times are medians.
+separate process; times are medians. What it is doing goes to stderr as it goes.
 """
 
 from __future__ import annotations
@@ -34,19 +36,24 @@ DIGEST = str(Path(sys.executable).parent / "digest")
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1798761600", "PYTHONUNBUFFERED": "1"}  # 2027-01-01
 
 
+def note(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
 def run_build(site: Path, *args: str, workers: int | None = None) -> tuple[float, float]:
     """(seconds, peak resident MB) of one `digest build` process and its children."""
     os.sync()  # what earlier steps wrote or deleted reaches the disk first, not during this one
     env = ENV if workers is None else {**ENV, "DIGEST_WORKERS": str(workers)}
-    started = time.perf_counter()
-    process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"build failed in {site}: {process.stderr.read().decode()}")
-    process.stderr.close()
+    with tempfile.TemporaryFile() as errors:  # a pipe left unread could fill and stall it
+        started = time.perf_counter()
+        process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"build failed in {site}: {errors.read().decode()}")
     return seconds, usage.ru_maxrss / 1024
 
 
@@ -60,36 +67,58 @@ def edit(site: Path, index: int, stamp: str) -> Path:
     return path
 
 
-def cached_articles(site: Path) -> tuple[str, set[tuple[str, str]]]:
-    """The parse cache's settings key, and the (path, content hash) of each article in it."""
-    lines = (site / ".digest-cache" / "articles.jsonl").read_bytes().splitlines()
-    return json.loads(lines[0])["key"], {tuple(json.loads(line)[:2]) for line in lines[1:]}
+def cached_articles(site: Path) -> tuple[str, int, set[tuple[str, str]]]:
+    """The parse cache's settings key, its file's inode, and the (path, content hash) of each
+    article in it."""
+    path = site / ".digest-cache" / "articles.jsonl"
+    with open(path, "rb") as stream:
+        inode = os.fstat(stream.fileno()).st_ino
+        lines = stream.read().splitlines()
+    return (json.loads(lines[0])["key"], inode,
+            {tuple(json.loads(line)[:2]) for line in lines[1:]})
+
+
+def parsed_again(before: tuple[str, int, set], after: tuple[str, int, set]) -> int:
+    """How many articles a build parsed, told from the parse cache before and after it.
+
+    The cache keeps each article parsed, by path and content hash, under a key of the
+    settings parsing depends on, and is replaced (a new inode) only when what it holds
+    changed. A build parses the articles the cache lacks: those are its new entries. A new
+    key, or a cache replaced with no new entry, means it was not used: everything was
+    parsed again."""
+    key, inode, entries = before
+    new_key, new_inode, new_entries = after
+    fresh = len(new_entries - entries)
+    if new_key != key or (new_inode != inode and fresh == 0):
+        return len(new_entries)
+    return fresh
 
 
 def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
     results: dict[str, list[tuple[float, float]]] = {
         "cold": [], "warm": [], "no-op": [], "title": []}
-    parsed_again = []
+    parsed = []
     for attempt in range(runs):
         for leftover in (site / "_site", site / ".digest-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
+        note(f"run {attempt + 1} of {runs}: cold build")
         results["cold"].append(run_build(site))
         for index in range(5):
             edit(site, attempt * 5 + index, f"warm {attempt} {index}")
+        note(f"run {attempt + 1} of {runs}: warm, no-op and site.yaml title builds")
         results["warm"].append(run_build(site))
         results["no-op"].append(run_build(site))
-        key, before = cached_articles(site)
+        before = cached_articles(site)
         settings = site / "site.yaml"
         text = settings.read_text("utf-8")
         head, _, rest = text.partition("title: ")
         settings.write_text(f"{head}title: Retitled {attempt}\n{rest.partition(chr(10))[2]}",
                             "utf-8")
         results["title"].append(run_build(site))
-        new_key, after = cached_articles(site)
-        parsed_again.append(len(after) if new_key != key else len(after - before))
+        parsed.append(parsed_again(before, cached_articles(site)))
     summary = {name: (statistics.median(t for t, _ in values), max(m for _, m in values))
                for name, values in results.items()}
-    summary["parsed again"] = (float(max(parsed_again)), 0.0)
+    summary["parsed again"] = (float(max(parsed)), 0.0)
     return summary
 
 
@@ -101,6 +130,7 @@ def measure_serial(site: Path) -> tuple[float, float, float]:
     for workers in (1, 2):
         for leftover in (site / "_site", site / ".digest-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
+        note(f"cold build on {workers} worker{'s' if workers > 1 else ''}")
         times[workers], _ = run_build(site, workers=workers)
     return 2 * times[2] - times[1], times[1], times[2]
 
@@ -171,7 +201,8 @@ def measure_reload(site: Path, edits: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, action="append", help="corpus size (repeatable)")
+    parser.add_argument("--n", type=int, nargs="+", action="extend",
+                        help="corpus sizes (--n 1000 2000, or --n repeated)")
     parser.add_argument("--runs", type=int, help="build runs per measurement (default: 3, "
                                                  "1 from 50,000 articles)")
     parser.add_argument("--edits", type=int, default=20, help="edits per rebuild measurement")
@@ -186,22 +217,30 @@ def main() -> None:
     libraries = ", ".join(f"{name} {version(name)}" for name in ("Markdown", "Jinja2", "PyYAML"))
     print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, {libraries}, "
           f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
-          f"{platform.machine()}, corpora in {tempfile.gettempdir()}")
-    header = ("articles", "cold s", "serial s (T1, T2)", "warm s", "no-op s", "title s",
-              "reparsed",
+          f"{platform.platform(terse=True)}, corpora in {tempfile.gettempdir()}", flush=True)
+    header = ("articles", "cold s", "serial est. s (T1, T2)", "warm s", "no-op s", "title s",
+              "re-parsed",
               "rebuild ms", "reload ms", "peak MB", "output MB")
-    rows = []
+    rows, remarks = [], []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder:
             site = Path(folder)
+            note(f"writing {size:,} articles")
             write_corpus(site, size)
             serial, one, two = measure_serial(site)
             builds = measure_builds(site, arguments.runs or (1 if size >= 50_000 else 3))
             output = sum(path.stat().st_size for path in (site / "_site").rglob("*")
                          if path.is_file()) / 1e6
+            note("one-article rebuilds through the dev server's code")
             rebuild = measure_rebuild(site, arguments.edits)
+            if not arguments.no_browser:
+                note("save-to-reload in Chromium")
             reload = None if arguments.no_browser else measure_reload(site, arguments.edits)
             peak = max(memory for _, memory in builds.values())
+            if two >= one:
+                remarks.append(f"{size:,} articles: two workers were no faster than one "
+                               f"(other work on the cores?), so the serial estimate means "
+                               f"nothing")
             rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}",
                          f"{serial:.2f} ({one:.1f}, {two:.1f})",
                          f"{builds['warm'][0]:.2f}", f"{builds['no-op'][0]:.2f}",
@@ -212,6 +251,8 @@ def main() -> None:
     print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
     for row in rows:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths)))
+    for remark in remarks:
+        print(remark)
 
 
 if __name__ == "__main__":
