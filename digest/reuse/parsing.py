@@ -24,7 +24,6 @@ from .store import ParseCache
 RACY_NS = 2_000_000_000
 
 
-
 def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
                    changed: frozenset[str] | None = None,
                    progress: Callable[[str, int, int], None] | None = None

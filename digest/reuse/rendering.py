@@ -131,7 +131,6 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     if not ran:
         meanwhile()
     prints = plan.prints or [""] * len(pages)
-    done: dict[str, bytes] = {}
     files = plan.files
     problems: list[Problem] = []
     for index, (outcome, print_) in zip(todo, rendered):
@@ -143,27 +142,21 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             continue
         if print_:
             prints[index] = print_
-        if isinstance(outcome, bytes):
-            files[pages[index].output] = done[prints[index]] = outcome
-        elif isinstance(outcome, Staged):
+        if isinstance(outcome, (bytes, Staged)):
             files[pages[index].output] = outcome
         else:
             problems.extend(outcome)
     if problems:
         raise DigestError(problems)
-    for page, print_ in zip(pages, prints):
-        data = files[page.output]
-        if isinstance(data, bytes):
-            done[print_] = data
-    render_cache.pages = done
+    render_cache.pages = {print_: files[page.output] for page, print_ in zip(pages, prints)
+                          if isinstance(files[page.output], bytes)}
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
     render_cache.inputs, render_cache.parts = inputs, plan.parts or {}
     render_cache.values = fingerprints.memo
-    render_cache.feeds = {f"{plan.feed_keys[name]} {name}": data
-                          for name, data in {**files, **made}.items()
-                          if name in plan.feed_keys and isinstance(data, bytes)}
-    render_cache.fingerprints.update(plan.feed_keys)
     files.update(made)
+    render_cache.feeds = {f"{key} {name}": files[name] for name, key in plan.feed_keys.items()
+                          if isinstance(files[name], bytes)}
+    render_cache.fingerprints.update(plan.feed_keys)
     return files
 
 

@@ -119,7 +119,6 @@ class RenderCache:
     values: dict[int, tuple[object, bytes]] = field(default_factory=dict)  # id -> digest
     # The pages of the last rebuilds by identity: (page, fingerprint, identity).
     by_page: dict[int, tuple] = field(default_factory=dict)
-    plan: dict = field(default_factory=dict)  # what plan_pages keeps between rebuilds
     favicon: str | None = None  # the one the fingerprints in by_page were made with
     sitemap: dict[int, tuple[object, str]] = field(default_factory=dict)  # page id -> entry
     environment: object = None  # the Jinja environment, kept by the dev server
@@ -129,7 +128,7 @@ class RenderCache:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
             self.written, self.inputs, self.parts = {}, "", {}
             self.by_identity, self.articles, self.environment = {}, {}, None
-            self.values, self.by_page, self.plan, self.sitemap = {}, {}, {}, {}
+            self.values, self.by_page, self.sitemap = {}, {}, {}
 
 
 class StoredText:
