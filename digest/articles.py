@@ -162,7 +162,7 @@ def place_article(parsed: ParsedArticle, config: Config) -> Article:
                                   "strict_topics allows only the topics of site.yaml"))
     image = parsed.image
     if image is not None and not image.src.startswith(("http://", "https://")):
-        image = Image(base + image.src.lstrip("/"), image.alt)
+        image = Image(base + image.src.lstrip("/"), image.alt, image.caption, image.credit)
     return Article(
         path=parsed.path, title=parsed.title, date=parsed.date, has_time=parsed.has_time,
         updated=parsed.updated, topic=topic,
@@ -269,20 +269,29 @@ class _FieldReader:
             return None
         value = item.value if isinstance(item.value, dict) else {"src": item.value}
         src, alt = value.get("src"), value.get("alt")
-        if set(value) - {"src", "alt"} or not isinstance(src, str) or not src.strip():
-            self._bad(key, "expected {src: /img/photo.jpg, alt: what the image shows}")
+        if set(value) - {"src", "alt", "caption", "credit"} or not isinstance(src, str) \
+                or not src.strip():
+            self._bad(key, "expected {src: /img/photo.jpg, alt: what the image shows} "
+                           "(caption: and credit: may follow)")
             return None
         if not isinstance(alt, str):
             self._bad(key, "add alt: text that says what the image shows, for readers who "
                            "cannot see it")
             return None
+        notes = {}
+        for name in ("caption", "credit"):
+            note = value.get(name)
+            if note is not None and not isinstance(note, str):
+                self._bad(key, f"{name}: expected text, found {type_name(note)}")
+                return None
+            notes[name] = " ".join((note or "").split())
         parts = urlsplit(src.strip())
         if parts.scheme in ("http", "https") and parts.netloc:
-            return Image(src.strip(), alt.strip())
+            return Image(src.strip(), alt.strip(), **notes)
         if parts.scheme or parts.netloc or ".." in PurePosixPath(parts.path).parts:
             self._bad(key, f"src '{src}' must be a path in the site or an http(s) URL")
             return None
-        return Image("/" + src.strip().lstrip("/"), alt.strip())
+        return Image("/" + src.strip().lstrip("/"), alt.strip(), **notes)
 
     def slug(self, key: str, path: str) -> str:
         slug = self._slug(key, path)

@@ -31,7 +31,12 @@ def news_article(config: Config, article: Article) -> dict[str, Any]:
     if article.summary:
         data["description"] = article.summary
     if article.image:
-        data["image"] = [absolute_url(config, article.image.src)]
+        image = article.image
+        data["image"] = [absolute_url(config, image.src)]
+        if image.caption or image.credit:  # an ImageObject says what a bare URL cannot
+            data["image"] = [{"@type": "ImageObject", "url": data["image"][0],
+                              **({"caption": image.caption} if image.caption else {}),
+                              **({"creditText": image.credit} if image.credit else {})}]
     if article.tags:
         data["keywords"] = [tag.name for tag in article.tags]
     if article.source:

@@ -28,6 +28,8 @@ class Source:
 class Image:
     src: str  # ready to use in a page: absolute, or carrying the base path
     alt: str
+    caption: str = ""  # what the picture shows, as a figure's caption says it; may be ""
+    credit: str = ""  # who made it ("Ana Ruiz/Example Wire"); may be ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ def json_feed(feed: Feed) -> bytes:
             entry["summary"] = item.summary
         if item.image:
             entry["image"] = item.image
+            # JSON Feed has no field for them: an extension object, named with "_" as the
+            # specification asks
+            notes = {"caption": item.image_caption, "credit": item.image_credit}
+            if any(notes.values()):
+                entry["_image"] = {key: value for key, value in notes.items() if value}
         if item.source_url:
             entry["external_url"] = item.source_url
         entry["date_published"] = item.published.isoformat()

@@ -35,6 +35,8 @@ class FeedItem:
     content: str  # HTML with absolute links; "" when feeds carry summaries only
     image: str  # absolute URL, or ""
     image_type: str  # its media type, from its extension; "" when unknown
+    image_caption: str  # plain text, or ""
+    image_credit: str  # plain text, or ""
     source_name: str  # who published the story the article is based on, or ""
     source_url: str  # that story, or ""
 
@@ -87,5 +89,7 @@ def feed_item(config: Config, article: Article, full: bool = True) -> FeedItem:
         content=absolute_html(article.body, url) if full else "",
         image=image,
         image_type=image_type(image),
+        image_caption=article.image.caption if article.image else "",
+        image_credit=article.image.credit if article.image else "",
         source_name=article.source.name if article.source else "",
         source_url=uri(article.source.url) if article.source else "")

@@ -68,7 +68,13 @@ def rss_feed(feed: Feed) -> bytes:
             out.append(f"<content:encoded>{xml_text(content_html(item))}</content:encoded>\n")
         if item.image:
             kind = f' type="{xml_text(item.image_type)}"' if item.image_type else ""
-            out.append(f'<media:content url="{xml_text(item.image)}" medium="image"{kind}/>\n')
+            notes = "".join((
+                f'<media:description type="plain">{xml_text(item.image_caption)}'
+                "</media:description>" if item.image_caption else "",
+                f"<media:credit>{xml_text(item.image_credit)}</media:credit>"
+                if item.image_credit else ""))
+            out.append(f'<media:content url="{xml_text(item.image)}" medium="image"{kind}'
+                       + (f">{notes}</media:content>\n" if notes else "/>\n"))
         out.append("</item>\n")
     out.append("</channel>\n</rss>\n")
     return "".join(out).encode("utf-8")

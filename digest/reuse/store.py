@@ -369,7 +369,7 @@ def _article_to_json(article: ParsedArticle) -> dict:
         "topic_line": article.topic_line, "tags": [list(tag) for tag in article.tags],
         "authors": list(article.authors), "summary": article.summary,
         "source": [source.name, source.url] if source else None,
-        "image": [image.src, image.alt] if image else None,
+        "image": [image.src, image.alt, image.caption, image.credit] if image else None,
         "slug": article.slug, "draft": article.draft, "html": article.html,  # bytes apart
         "extra": article.extra,
     }
@@ -395,7 +395,7 @@ def _article_from_json(item: dict, zone: ZoneInfo) -> ParsedArticle:
         topic_line=int(item["topic_line"]), tags=tuple(map(pair, item["tags"])),
         authors=tuple(map(text, item["authors"])), summary=text(item["summary"]),
         source=Source(*pair(item["source"])) if item["source"] else None,
-        image=Image(*pair(item["image"])) if item["image"] else None,
+        image=Image(*map(text, item["image"])) if item["image"] else None,
         slug=text(item["slug"]), draft=bool(item["draft"]), html=item["html"],
         extra=dict(item["extra"]))
 
