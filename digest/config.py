@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import DigestError, Problem, did_you_mean, problem
+from .i18n import check_locale
 from .slugs import match_key, slugify
 from .yamltext import Field, load_mapping, type_name
 
@@ -46,7 +47,8 @@ class Config:
     title: str = "News Digest"  # the site's name, in every page title and feed
     description: str = "The day's news, grouped by topic."  # under the title; feed description
     base_url: str = "http://localhost:8000/"  # where the site is published; may carry a sub-path
-    language: str = "en"  # BCP 47 tag for <html lang> and feeds
+    language: str = "en"  # BCP 47 tag for <html lang> and feeds; the theme's words and dates
+    locale: str = ""  # CLDR locale for words, dates and times when not `language` (de_CH)
     timezone: str = "UTC"  # times without an offset are read here; days are counted here
     author: str = ""  # default byline and feed author
     topics: tuple[TopicConfig, ...] = ()  # topics in display order; others follow by name
@@ -59,6 +61,8 @@ class Config:
     cname: str = ""  # custom domain for GitHub Pages, written to CNAME
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    # the theme's words changed: msgid -> text, or -> texts (one a plural form)
+    strings: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -104,6 +108,8 @@ def parse_config(text: str, path: str) -> Config:
                 values[key] = section
     if "topics" in fields:
         values["topics"] = _check_topics(fields["topics"], path, problems)
+    if "strings" in fields:
+        values["strings"] = _check_strings(fields["strings"], path, problems)
     config = Config(**_with_trailing_slash(values))
     lines = {k: f.line for k, f in fields.items()}
     problems.extend(validate(config, path, lines))
@@ -156,6 +162,8 @@ def validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]:
         bad("base_url", "must not have a query or a fragment")
     if not _LANGUAGE.match(config.language):
         bad("language", f"'{config.language}' is not a language tag such as en or pt-BR")
+    elif message := check_locale(config.language, config.locale):
+        bad("locale" if config.locale else "language", message)
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -197,7 +205,7 @@ def _check_keys(kind: type, fields: dict[str, Field], path: str,
             problems.append(problem(path, item.line, f"unknown key '{prefix}{key}'"
                                                       f"{did_you_mean(key, known)}"))
             continue
-        if key in _SECTIONS or key == "topics":
+        if key in _SECTIONS or key in ("topics", "strings"):
             continue
         value = item.value
         if expected is str and isinstance(value, (int, float, bool)) and item.raw is not None:
@@ -252,3 +260,24 @@ def _check_topics(item: Field, path: str, problems: list[Problem]) -> tuple[Topi
         seen[key] = title
         topics.append(TopicConfig(title.strip(), (description or "").strip(), slug))
     return tuple(topics)
+
+
+def _check_strings(item: Field, path: str, problems: list[Problem]
+                   ) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    """`strings: {"Front page": "Startseite"}`; a msgid with plurals takes a list."""
+    if item.value is None:
+        return ()
+    if not isinstance(item.value, dict):
+        problems.append(problem(path, item.line, f"strings: expected a mapping of the theme's "
+                                                 f"words to yours, found {type_name(item.value)}"))
+        return ()
+    found: list[tuple[str, str | tuple[str, ...]]] = []
+    for key, value in item.value.items():
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            value = tuple(value)
+        if not isinstance(key, str) or not isinstance(value, (str, tuple)):
+            problems.append(problem(path, item.line, f"strings: '{key}' must map to a text, "
+                                                     "or to a list of texts for plurals"))
+            continue
+        found.append((key, value))
+    return tuple(sorted(found))

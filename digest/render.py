@@ -9,19 +9,18 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import metadata
+from . import i18n, metadata
 from .config import Config
 from .errors import DigestError, problem
 
 THEME = Path(__file__).parent / "theme"
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Environment:
-    """Templates from layouts/ first, then the default theme; strict about unknown names."""
+    """Templates from layouts/ first, then the default theme; strict about unknown names.
+    The theme's words and its dates and times are in the site's language (see i18n)."""
     environment = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(str(layouts)),
             jinja2.FileSystemLoader(str(THEME / "templates")),
@@ -33,9 +32,22 @@ def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Env
         keep_trailing_newline=True,
         auto_reload=False,  # a changed template makes a new environment
     )
-    environment.globals.update(config=config)
+    locale = i18n.locale_of(config.language, config.locale)
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(config.language, config.locale, config.strings, layouts),
+        newstyle=True)
+    environment.globals.update(
+        config=config, text_direction="rtl" if i18n.is_right_to_left(
+            config.language, config.locale) else "ltr")
     environment.filters.update(
-        long_date=long_date, month_name=month_name, clock=clock, iso=iso,
+        long_date=lambda day: i18n.long_date(day, locale),
+        plain_date=lambda day: i18n.plain_date(day, locale),
+        month_name=lambda month: i18n.month_name(month, locale),
+        month_year=lambda month: i18n.month_year(month, locale),
+        clock=lambda moment: i18n.clock(moment, locale),
+        date_time=lambda moment: i18n.date_time(moment, locale),
+        name_list=lambda names: i18n.name_list(names, locale),
+        iso=iso,
         absolute=lambda url: url if url.startswith(("http://", "https://"))
         else config.site_root + url,
         json_ld=lambda article: Markup(metadata.json_ld(config, article)))
@@ -88,19 +100,6 @@ def _describe(err: BaseException) -> str:
         return err.message or "undefined value"
     text = str(err) or type(err).__name__
     return f"{type(err).__name__}: {text}" if not isinstance(err, jinja2.TemplateError) else text
-
-
-def long_date(day: date | datetime) -> str:
-    """'Friday, 22 March 2024', the same on every machine whatever its locale."""
-    return f"{_WEEKDAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def month_name(month: int) -> str:
-    return _MONTHS[month - 1]
-
-
-def clock(moment: datetime) -> str:
-    return f"{moment:%H:%M}"
 
 
 def iso(moment: date | datetime) -> str:

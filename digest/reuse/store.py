@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..config import Config
+from ..i18n import MESSAGES
 from ..model import Article, Image, ParsedArticle, Source
 from ..project import THEME_TEMPLATES, Project, walk
 
@@ -34,7 +35,7 @@ def content_hash(data: bytes) -> str:
 def template_hashes(project: Project) -> tuple[tuple[str, str], ...]:
     """Every template that can be used, by name and content: layouts/ first, then the theme."""
     found = []
-    for folder in (project.layouts, THEME_TEMPLATES):
+    for folder in (project.layouts, THEME_TEMPLATES, MESSAGES):  # and the theme's words
         for path in walk(folder):
             found.append((path.relative_to(folder).as_posix(), content_hash(path.read_bytes())))
     return tuple(found)
@@ -46,7 +47,8 @@ def _versions() -> tuple[str, ...]:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return (version("digest"), version("Markdown"), version("nh3"), version("Jinja2"))
+        return (version("digest"), version("Markdown"), version("nh3"), version("Jinja2"),
+                version("Babel"))
     except PackageNotFoundError:
         return ("unknown",)
 

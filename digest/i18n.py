@@ -1,0 +1,185 @@
+"""The site's own language: the theme's words from message catalogues, dates and times from
+CLDR (through Babel).
+
+Words come, first match wins, from `strings:` in site.yaml, the site's own catalogue
+(layouts/messages/<language>.po), then the theme's (digest/theme/messages/<language>.po);
+a word found nowhere is shown as the theme writes it, in English. Catalogues are read as .po
+text when first needed, so a fresh clone and an installed package work alike, with no step
+that compiles them.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from .errors import DigestError, problem
+
+MESSAGES = Path(__file__).parent / "theme" / "messages"
+SITE_MESSAGES = "messages"  # the site's own catalogues, in layouts/
+
+
+def locale_of(language: str, locale: str = "") -> Locale:
+    """The CLDR locale for `locale` when given, else for `language`; a tag CLDR lacks whole
+    (de-XYZ) falls back to its language (de). None of them known is a ValueError."""
+    tag = (locale or language).replace("_", "-")
+    for candidate in (tag, tag.split("-")[0]):
+        try:
+            return Locale.parse(candidate, sep="-")
+        except (UnknownLocaleError, ValueError):
+            continue
+    raise ValueError(f"'{locale or language}' is not a locale CLDR has dates and times for")
+
+
+def check_locale(language: str, locale: str) -> str:
+    """'' when the locale is known, else the message that says why not."""
+    try:
+        locale_of(language, locale)
+    except ValueError as err:
+        return f"{err}; set locale: to one it has, such as en, de or pt_BR"
+    return ""
+
+
+def is_right_to_left(language: str, locale: str = "") -> bool:
+    return locale_of(language, locale).character_order == "right-to-left"
+
+
+class Words(gettext.NullTranslations):
+    """site.yaml's `strings:` in front of the catalogues: a msgid to its text, or to a list
+    of texts (one a plural form) for a msgid with plurals."""
+
+    def __init__(self, strings: tuple[tuple[str, str | tuple[str, ...]], ...],
+                 fallback: gettext.NullTranslations):
+        super().__init__()
+        self._strings = dict(strings)
+        self.add_fallback(fallback)
+        self._plural = getattr(fallback, "plural", lambda n: int(n != 1))
+
+    def gettext(self, message: str) -> str:
+        found = self._strings.get(message)
+        if found is None:
+            return super().gettext(message)
+        return found if isinstance(found, str) else found[0]
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        found = self._strings.get(singular)
+        if found is None:
+            return super().ngettext(singular, plural, n)
+        if isinstance(found, str):
+            return found
+        return found[min(self._plural(n), len(found) - 1)]
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.gettext(message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return self.ngettext(singular, plural, n)
+
+
+def translations(language: str, locale: str, strings: tuple = (),
+                 layouts: Path | None = None) -> gettext.NullTranslations:
+    """The words for a site: `strings` first, then its catalogue in `layouts`, then the
+    theme's."""
+    names = _catalogue_names(locale_of(language, locale))
+    found: gettext.NullTranslations = gettext.NullTranslations()
+    folders = [MESSAGES] + ([layouts / SITE_MESSAGES] if layouts is not None else [])
+    for folder in folders:
+        for name in names:
+            path = folder / f"{name}.po"
+            if path.is_file():
+                catalogue = gettext.GNUTranslations(io.BytesIO(
+                    _compiled(path, path.stat().st_mtime_ns)))
+                catalogue.add_fallback(found)
+                found = catalogue
+                break
+    return Words(strings, found) if strings else found
+
+
+def _catalogue_names(locale: Locale) -> list[str]:
+    """pt_BR.po, then pt.po: the most particular first."""
+    names = [str(locale)]
+    if locale.script and locale.territory:
+        names.append(f"{locale.language}_{locale.script}")
+    names.append(locale.language)
+    return list(dict.fromkeys(names))
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(path: Path, stamp: int) -> bytes:
+    """A .po file compiled as gettext reads it; a bad one is a problem at its line."""
+    try:
+        with path.open("rb") as file:
+            catalog = read_po(file, abort_invalid=True)
+    except Exception as err:  # noqa: BLE001 - any parse failure is the file's
+        line = getattr(err, "lineno", 0) or 0
+        raise DigestError(problem(str(path), line, f"message catalogue: {err}")) from None
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+# Dates and times. The filters get the locale bound to them by render.make_environment.
+
+def long_date(day: date | datetime, locale: Locale) -> str:
+    """The day in full, as the language writes it: 'Friday, March 22, 2024',
+    'Freitag, 22. März 2024', '2024年3月22日金曜日'."""
+    return format_date(_day(day), "full", locale=locale)
+
+
+def plain_date(day: date | datetime, locale: Locale) -> str:
+    """The day without its weekday: 'March 22, 2024', '22. März 2024'."""
+    return format_date(_day(day), "long", locale=locale)
+
+
+def month_name(month: int, locale: Locale) -> str:
+    """The month's name standing alone, as in a heading: 'March', 'März', 'marzec'."""
+    return locale.months["stand-alone"]["wide"][month]
+
+
+def month_year(month: object, locale: Locale) -> str:
+    """A month of a year ('March 2024', 'März 2024', '2024年3月') from anything with `year`
+    and `month`."""
+    return format_skeleton("yMMMM", date(month.year, month.month, 1), locale=locale)
+
+
+def name_list(names: list[str] | tuple[str, ...], locale: Locale) -> str:
+    """Names joined as the language joins them: 'A, B, and C', 'A, B und C'."""
+    return format_list(list(names), locale=locale) if names else ""
+
+
+def clock(moment: datetime, locale: Locale) -> str:
+    """The time as the language writes it, with the zone's abbreviation where the language
+    has one: '5:05 PM EDT', '17:05 MEZ', '17:05 JST'; otherwise the time alone."""
+    shown = format_time(moment, "short", locale=locale)
+    if moment.tzinfo is None:
+        return shown
+    zone = get_timezone_name(moment, "short", locale=locale)
+    if not zone or _OFFSET.match(zone):
+        return shown
+    return f"{shown} {zone}"
+
+
+def date_time(moment: datetime, locale: Locale) -> str:
+    """The day in full and the time, joined as the language joins them."""
+    pattern = locale.datetime_formats.get("medium")
+    joined = str(getattr(pattern, "pattern", pattern) or "{1}, {0}")
+    joined = re.sub(r"'([^']*)'", r"\1", joined)
+    return joined.replace("{1}", long_date(moment, locale)).replace(
+        "{0}", clock(moment, locale))
+
+
+_OFFSET = re.compile(r"^(GMT|UTC)?[+\-−]\d")
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
