@@ -13,17 +13,37 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem in one input file; `line` is 1-based, 0 when no line applies."""
+    """One problem in one input file; `line` is 1-based, 0 when no line applies.
+
+    A warning does not stop a build (unless --strict); it is printed with `warning:`.
+    `excerpt` is the offending line as written, shown under the message with a caret at
+    `column` (1-based; 0 for no caret)."""
 
     path: str
     line: int
     message: str
+    warning: bool = False
+    excerpt: str = ""
+    column: int = 0
 
     def __str__(self) -> str:
         path, message = printable(self.path), printable(self.message)
-        if self.line:
-            return f"{path}:{self.line}: {message}"
-        return f"{path}: {message}"
+        if self.warning:
+            message = f"warning: {message}"
+        where = f"{path}:{self.line}" if self.line else path
+        return f"{where}: {message}" + self._shown_line()
+
+    def _shown_line(self) -> str:
+        """The excerpt as compilers show it: the line's number, the line, a caret."""
+        if not self.excerpt:
+            return ""
+        number = str(self.line or "")
+        text = printable(self.excerpt.replace("\t", " "))
+        shown = f"\n {number} | {text}"
+        if 0 < self.column <= len(self.excerpt) + 1:
+            before = printable(self.excerpt[:self.column - 1].replace("\t", " "))
+            shown += f"\n {' ' * len(number)} | {' ' * len(before)}^"
+        return shown
 
 
 class DigestError(Exception):
@@ -51,6 +71,10 @@ def _escape(match: re.Match) -> str:
 
 def problem(path: str | Path, line: int, message: str) -> Problem:
     return Problem(str(path), line, message)
+
+
+def warning(path: str | Path, line: int, message: str) -> Problem:
+    return Problem(str(path), line, message, warning=True)
 
 
 def fail(path: str | Path, line: int, message: str) -> DigestError:

@@ -7,12 +7,13 @@ so an alias bomb costs nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from .errors import DigestError, fail
+from .errors import DigestError, Problem, fail
 
 try:  # the C parser is several times faster; fall back when PyYAML was built without it
     _BaseLoader = yaml.CSafeLoader
@@ -63,15 +64,109 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> dict[str, Field]:
             fields[key] = Field(value, raw, line)
         return fields
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = first_line + (mark.line if mark else 0)
-        raise fail(path, line, f"invalid YAML: {err.problem or err.context}") from None
+        raise DigestError(explain(err, text, path, first_line)) from None
     except yaml.YAMLError as err:
         raise fail(path, first_line, f"invalid YAML: {err}") from None
     except RecursionError:
         raise fail(path, first_line, "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
+
+
+# `key: value` on a line of its own, perhaps as an item of a list (`- title: World`)
+_KEY_LINE = re.compile(r"^(\s*(?:-\s+)?)([^\s#'\"\[{][^:]*?):[ \t]+(\S.*?)\s*$")
+
+
+def explain(err: yaml.MarkedYAMLError, text: str, path: str, first_line: int) -> Problem:
+    """A YAML error at the line that causes it, with the line shown, and in plain words
+    with the corrected line for the mistakes people make in front matter every day."""
+    lines = text.split("\n")
+    mark = err.problem_mark or err.context_mark
+    index, column = (mark.line, mark.column + 1) if mark else (0, 0)
+    message = f"invalid YAML: {err.problem or err.context}"
+    problem_text = err.problem or ""
+    if err.context == "while scanning a quoted scalar" and err.context_mark is not None:
+        # the quote runs on to the end: the line to fix is the one that opens it
+        index, column = err.context_mark.line, err.context_mark.column + 1
+        message = _unclosed(lines[index], column - 1)
+    elif problem_text.startswith("mapping values are not allowed"):
+        message = (index < len(lines) and _colon_in_value(lines[index])) or message
+    elif err.context == "while parsing a block mapping" and "expected" in problem_text:
+        found = _bad_quotes(lines, index)
+        if found is not None:
+            index, column, message = found
+    excerpt = lines[index] if index < len(lines) else ""
+    return Problem(path, first_line + index, message, excerpt=excerpt,
+                   column=column if excerpt else 0)
+
+
+def _colon_in_value(line: str) -> str | None:
+    """`title: Minister says: we will win`: the second ': ' would start a mapping."""
+    match = _KEY_LINE.match(line)
+    if match is None:
+        return None
+    start, key, value = match.groups()
+    return (f"invalid YAML: the {key} has ': ' in it, which YAML reads as the start of "
+            f"another key; put the {key} in quotes: {start.lstrip()}{key}: {_quoted(value)}")
+
+
+def _unclosed(line: str, at: int) -> str:
+    quote = line[at] if at < len(line) else '"'
+    match = _KEY_LINE.match(line[:at] + "x")
+    what = f"the {match.group(2)}" if match else "the text"
+    return (f"invalid YAML: the quote {quote} that starts {what} is never closed: end it "
+            f"with {quote} on the same line: {line.rstrip()}{quote}")
+
+
+def _bad_quotes(lines: list[str], last: int) -> tuple[int, int, str] | None:
+    """The first line up to `last` whose quoted value is not closed on its line, or has
+    text after its closing quote (`title: 'Minister's plan'`), with what to write."""
+    for index, line in enumerate(lines[:last + 1]):
+        match = _QUOTED_LINE.match(line)
+        if match is None:
+            continue
+        start, key, value = match.groups()
+        quote = value[0]
+        end = _closing_quote(value)
+        column = line.index(value, len(start) + len(key)) + 1
+        if end is None:
+            return index, column, _unclosed(line, column - 1)
+        rest = value[end + 1:].strip()
+        if rest and not rest.startswith("#"):
+            inner = value[1:-1] if value.endswith(quote) else value
+            return index, column + end, (
+                f"invalid YAML: the quote {quote} in the {key} ends it, and text follows; "
+                f"write the {key} in other quotes: {start.lstrip()}{key}: {_quoted(inner)}")
+    return None
+
+
+# a line whose value starts with a quote
+_QUOTED_LINE = re.compile(r"^(\s*(?:-\s+)?)([^\s#'\"\[{][^:]*?):[ \t]+(['\"].*?)\s*$")
+
+
+def _closing_quote(value: str) -> int | None:
+    """The index of the quote that closes the quoted scalar at the start of `value`."""
+    quote, index = value[0], 1
+    while index < len(value):
+        char = value[index]
+        if quote == '"' and char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            if quote == "'" and value[index + 1:index + 2] == "'":
+                index += 2  # '' is an apostrophe inside '...'
+                continue
+            return index
+        index += 1
+    return None
+
+
+def _quoted(value: str) -> str:
+    """`value` as a YAML scalar in quotes: double ones unless it holds a double quote."""
+    if '"' in value and "'" not in value:
+        return f"'{value}'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _construct(loader: _Loader, node: yaml.Node, path: str, first_line: int) -> Any:
