@@ -157,6 +157,29 @@ def new_command(title: str, topic: str | None, config_file: Path | None) -> None
     click.echo(f"Created {project.shown(path)}")
 
 
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--topic", "-t", help="Topic of every imported article (default: the page's "
+                                    "section, else default_topic).")
+@click.option("--tag", "tags", multiple=True, help="A tag for every imported article; "
+                                                   "repeat for more (default: the page's).")
+@click.option("--draft", is_flag=True, help="Mark the articles draft, for review.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.option("--date", "date_text", help="Publication date for sources that give none, "
+                                          "e.g. 2024-03-22 or '2024-03-22 15:16'.")
+@config_option
+@reports_problems
+def import_command(sources: tuple[str, ...], topic: str | None, tags: tuple[str, ...],
+                   draft: bool, dry_run: bool, date_text: str | None,
+                   config_file: Path | None) -> None:
+    """Turn saved pages, text clippings (- for standard input), feeds, URLs or folders
+    of them into articles in content/<topic>/."""
+    from .importer import run
+
+    sys.exit(run(load(config_file)[0:2], sources, topic, tags, draft, dry_run, date_text,
+                 lambda line, error: click.echo(line, err=error)))
+
+
 @main.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @reports_problems

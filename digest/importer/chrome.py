@@ -1,0 +1,128 @@
+"""What a news page says around a story: lines to drop, and lines that carry metadata
+(bylines, contributor notes, copyright, author bios). General patterns, no outlet's own."""
+
+from __future__ import annotations
+
+import re
+
+_WORDS = re.compile(r"\w+(?:['’.-]\w+)*")
+
+# Lines a page shows around every story. Matched whole (after trimming), on short lines
+# only, so a sentence of the story that happens to start with "Share" is never dropped.
+_CHROME = re.compile(r"""^(?:
+    skip\ to\ (?:main\ )?content | menu | search | home | close | open | back\ to\ top
+  | play(?:ing)?\ live\ (?:radio|tv|audio|video)\b.* | live\ radio | listen\ live\b.*
+  | (?:play|pause|listen|watch|download|transcript|embed)(?:\s*(?:·|-|—)?\s*\d+:\d\d)?
+  | (?:listen|watch)\ (?:to|on)\b.{0,40} | (?:audio|video)\ will\ be\ available\b.*
+  | \d+[-\s]min(?:ute)?s?\ (?:read|listen|watch) | ·?\s*\d{1,2}:\d\d
+  | next\ up:.* | now\ playing(?::.*)? | on\ air(?::.*)? | up\ next(?::.*)? | all\ streams
+  | hide\ caption | toggle\ caption | show\ caption | enlarge\ this\ image | expand\ image
+  | (?:share|tweet|email|print|copy\ link|copy\ url|save|facebook|twitter|x|linkedin
+      |whatsapp|reddit|flipboard|pinterest|threads|bluesky|mastodon|comments?)
+    (?:\s*(?:this|the)?\s*(?:story|article|page)?)?(?:\s*(?:on\ \w+|via\ \w+))?
+  | share\ (?:this|on|via)\b.{0,40} | (?:\d+\s+)?comments?
+  | (?:sign\ up|subscribe|register|join)\b.{0,120}(?:newsletter|inbox|email|updates|free|today|now)\W*
+  | [\w\s'’]{0,40}\bnewsletters?\W* | get\ (?:the|our)\ .{0,40}(?:newsletter|app)\b.*
+  | donate(?:\ now|\ today)?\W* | become\ a\ (?:member|sustaining)\b.{0,120}
+  | (?:support|donate|give|make\ a\ (?:gift|donation))\b.{0,120}
+    \b(?:journalism|donat\w*|gift|member(?:ship)?|support\ us)\b.{0,60}
+  | (?:sponsor(?:ed)?\ message|advertisement|advertising|ad|sponsored|story\ continues\ below(?:\ advertisement)?)
+  | (?:related|related\ (?:stories|coverage|articles|content|links)|more\ (?:stories|from|on|coverage|news)\b.{0,60}
+      |read\ more\b.{0,80}|see\ also\b.{0,60}|recommended(?:\ for\ you)?|most\ (?:popular|read|viewed)\b.{0,40}
+      |trending(?:\ now)?|you\ (?:may|might)\ also\ like|what\ to\ read\ next|top\ stories|latest\ news)\W*
+  | (?:we\ use\ cookies|this\ (?:site|website)\ uses\ cookies)\b.* | accept(?:\ all)?(?:\ cookies)?
+  | (?:manage|cookie)\ (?:settings|preferences)\b.* | reject\ all | i\ agree | got\ it
+  | privacy\ policy | terms\ of\ (?:use|service) | contact\ us | about\ us | careers
+  | (?:to\ )?(?:see|read)\ more,?\ visit\b.* | loading\W* | advertisement\ \W+\ scroll.*
+  | (?:image|photo|video|audio)\ (?:\d+\ of\ \d+|gallery)
+  | (?:this\ (?:article|story)\ (?:was|is)\ (?:originally\ )?(?:published|from|part)\b.*)
+  | (?:view|see)\ (?:all\ )?(?:\d+\ )?(?:comments|photos|images)
+  | (?:click|tap)\ (?:here|to)\b.{0,80}
+  | (?:follow\ (?:us|@\w+)\b.{0,80}) | topics?:.{0,120} | tags?:.{0,120} | filed\ under:?.{0,120}
+  | (?:posted\ in|categories|category):?.{0,120}
+)$""", re.IGNORECASE | re.VERBOSE)
+
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved)", re.IGNORECASE)
+_CONTRIBUTORS = re.compile(
+    r"^(?:[(\[]?\s*)?(?:.{2,160}?\bcontributed\b.{0,120}|(?:additional\s+)?reporting\s+by\b.{2,200}"
+    r"|(?:writing|editing|edited|compiled|produced)\s+by\b.{2,200}"
+    r"|.{2,80}\b(?:also\s+)?(?:contributed|assisted)\s+(?:to\s+)?(?:this|the)\s+(?:report|story|article)\b.*)$",
+    re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|written by|words by|story by|von|par|por)\s+(?P<names>.+)$",
+                     re.IGNORECASE)
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|da|van|von|der|del|la|le|bin|al-)){1,4}"
+_BIO = re.compile(rf"^(?P<name>{_NAME})\s+(?:is|was|writes|covers|reports)\b(?:\s+(?:a|an|the|our|"
+                  r"\w+'s|\w+’s)\b)?.{3,240}$")
+_NAME_ONLY = re.compile(rf"^{_NAME}$")
+# Words that make a name an outlet's: "By Ana Ruiz, Lakeshore Public Radio".
+_OUTLET = re.compile(r"\b(?:Radio|News|Press|Times|Post|Wire|Herald|Ledger|Journal|Tribune|"
+                     r"Gazette|Agency|Media|Network|Service|Daily|Weekly|Staff|Report|Public|"
+                     r"Associated|Chronicle|Observer|Courier|Bulletin|Broadcasting|Magazine)\b")
+_SPLIT_NAMES = re.compile(r"\s*(?:,\s*and\s+|,|\band\b|&|;|\|)\s*")
+_ROLE = re.compile(r"\s*(?:[,|–—-]\s*|\s+)(?:staff|senior|chief|special|political|foreign|"
+                   r"local|science|business|the|our|a|an)?\s*(?:writer|reporter|correspondent|"
+                   r"editor|contributor|columnist|photographer|producer|host)\b.*$",
+                   re.IGNORECASE)
+
+
+def words(text: str) -> int:
+    return len(_WORDS.findall(text))
+
+
+def is_chrome(line: str) -> bool:
+    """A line the page shows around every story: navigation, players, prompts, lists of
+    other stories, cookie notices, copyright."""
+    text = " ".join(line.split()).strip(" \t|•·>«»→←")
+    if not text:
+        return True
+    if is_copyright(text):
+        return True
+    return words(text) <= 30 and bool(_CHROME.match(text))
+
+
+def is_copyright(line: str) -> bool:
+    return bool(_COPYRIGHT.match(line.strip())) and words(line) <= 40
+
+
+def contributor_note(line: str) -> str:
+    """The line itself when it credits reporting rather than naming the author; else ""."""
+    text = " ".join(line.split())
+    if words(text) > 45 or not _CONTRIBUTORS.match(text):
+        return ""
+    return text.strip("()[] ")
+
+
+def byline_names(line: str) -> tuple[str, ...]:
+    """The names of a byline ("By Ana Ruiz and Jun Park"), else ()."""
+    text = " ".join(line.split()).strip()
+    match = _BYLINE.match(text)
+    if not match or words(text) > 16:
+        return ()
+    return split_names(match.group("names"))
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """"Ana Ruiz, Jun Park and Li Wei, Example Wire" -> the three names; roles and
+    outlets after a name are left out."""
+    text = re.split(r"\s+(?:in|from|for)\s+[A-Z]|\s*\|\s*|\s+[–—-]\s+|\s*\(", text)[0]
+    names = []
+    for part in _SPLIT_NAMES.split(text):
+        part = _ROLE.sub("", part).strip(" .,:;")
+        if part and _NAME_ONLY.match(part) and not part.isupper() \
+                and not _OUTLET.search(part):
+            names.append(part)
+        elif part and names and not _NAME_ONLY.match(part):
+            break  # "Ana Ruiz, Example Wire": the outlet after the names
+    return tuple(names)
+
+
+def bio_name(line: str) -> str:
+    """The author named by a one-line bio ("Ana Ruiz is a reporter on ..."), else ""."""
+    text = " ".join(line.split())
+    if words(text) > 50 or not re.search(
+            r"\b(?:reporter|correspondent|writer|editor|journalist|columnist|covers|covering|"
+            r"contributor|producer|host|author|photographer|based in|fellow|blog)\b", text,
+            re.IGNORECASE):
+        return ""
+    match = _BIO.match(text)
+    return match.group("name") if match else ""

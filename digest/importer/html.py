@@ -1,0 +1,325 @@
+"""Saved web pages: the story's text by trafilatura, its metadata from what the page
+declares (JSON-LD, OpenGraph, <meta>, <time>, bylines, figures), most precise first."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .chrome import byline_names, split_names, words
+from .clipping import Clipping, LeadImage, Refused
+from .dates import Moment, parse_moment
+from .markdown import blocks_from_xml, join_blocks
+from .story import normal, sort_story, stamp
+
+_BLOCKS = ("p", "div", "span", "time", "li", "dd", "small", "header", "address", "h2", "h3",
+           "h4", "h5", "h6")
+_CREDIT = re.compile(r"(?:\s*[(\[]?\s*(?:photo(?:graph)?|image|picture|credit|foto|illustration)s?"
+                     r"\s*(?:by|:|/)\s*(?P<who>[^()\[\]]{2,80}?)\s*[)\]]?\s*$)", re.IGNORECASE)
+_AGENCY = re.compile(r"\s+(?P<who>[A-Z][\w.'’ -]{1,60}/\s?[A-Z][\w.&'’ -]{1,60}"
+                     r"(?:\s+via\s+[\w .&'’-]+)?)\s*$")
+
+
+def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = None) -> Clipping:
+    """The story of a saved page; `page_url` is where it came from (for relative links),
+    `folder` where it was saved (for a "Web page, complete" folder's images)."""
+    import lxml.html
+    import trafilatura
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except Exception as err:  # noqa: BLE001 - lxml refuses empty or binary documents
+        raise Refused(f"not an HTML page ({err})") from None
+    meta = _metadata(tree)
+    ld = _json_ld(tree)
+    canonical = _first(_link(tree, "canonical"), meta.get("og:url"), ld.get("url"),
+                       page_url if page_url.startswith("http") else "")
+    base = page_url or canonical
+    site = _first(meta.get("og:site_name"), _name(ld.get("publisher")),
+                  meta.get("application-name"), urlsplit(canonical).hostname or "")
+    title = _title(tree, meta, ld, site)
+    xml = trafilatura.extract(html, url=base or None, output_format="xml",
+                              include_formatting=True, include_links=True,
+                              include_tables=True, include_images=False,
+                              include_comments=False, favor_recall=True)
+    if not xml:
+        raise Refused("no article text found in this page: is it a story, or a list of them?")
+    from lxml import etree
+
+    root = etree.fromstring(xml.encode("utf-8"))
+    body_root = root.find("main")
+    blocks = blocks_from_xml(body_root if body_root is not None else root, base)
+    image = _lead_image(tree, meta, ld, base, folder)
+    known = {title}
+    if image:
+        known |= {image.caption, image.credit, f"{image.caption} {image.credit}"}
+    story = sort_story(blocks, known)
+    prose = sum(words(b.text) for b in story.blocks if b.kind in ("p", "quote"))
+    if prose < 40 or not any(b.kind == "p" and words(b.text) >= 12 for b in story.blocks):
+        raise Refused("no article text found in this page: is it a story, or a list of them?")
+
+    published, updated = _dates(tree, meta, ld)
+    published = _better(published, story.published)
+    updated = _better(updated, story.updated)
+    authors = (_ld_authors(ld) or _meta_authors(tree, meta) or tuple(story.authors)
+               or tuple(story.bio_authors))
+    summary = _first(meta.get("description"), meta.get("og:description"), ld.get("description"))
+    topic = _first(meta.get("article:section"), _text(ld.get("articleSection")))
+    tags = _tags(meta, ld, tree)
+    return Clipping(
+        origin=origin, title=title, body=join_blocks(story.blocks), date=published,
+        updated=updated, authors=tuple(dict.fromkeys(authors)), note=" ".join(story.notes),
+        source_name=site if canonical else "", source_url=canonical, summary=summary,
+        topic=topic, tags=tags, image=image)
+
+
+def _first(*values) -> str:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return ""
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def _name(value) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return _text(value.get("name"))
+    return _text(value)
+
+
+def _metadata(tree) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        key = (element.get("property") or element.get("name") or element.get("itemprop")
+               or "").strip().lower()
+        value = element.get("content")
+        if key and value and value.strip():
+            if key == "article:tag":
+                found[key] = found.get(key, "") + "\n" + value.strip()
+            else:
+                found.setdefault(key, value.strip())
+    return found
+
+
+def _link(tree, rel: str) -> str:
+    for element in tree.iter("link"):
+        if rel in (element.get("rel") or "").lower().split() and element.get("href"):
+            return element.get("href").strip()
+    return ""
+
+
+def _json_ld(tree) -> dict:
+    """The page's article in JSON-LD (NewsArticle, Article, BlogPosting, ...), or {}."""
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or ""):
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                kind = item.get("@type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if any(isinstance(k, str) and (k.endswith("Article") or k in (
+                        "BlogPosting", "Report", "LiveBlogPosting")) for k in kinds):
+                    return item
+                stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
+    return {}
+
+
+def _title(tree, meta: dict, ld: dict, site: str) -> str:
+    heading = tree.find(".//h1")
+    title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
+                   heading.text_content() if heading is not None else "")
+    if not title:
+        page = tree.find(".//title")
+        title = page.text_content() if page is not None else ""
+        if site:  # "Headline : Site", "Headline | Site", "Site - Headline"
+            for sep in (" : ", " | ", " – ", " — ", " - "):
+                if sep in title and site.casefold() in title.casefold():
+                    parts = [p for p in title.split(sep) if p.strip().casefold()
+                             != site.casefold()]
+                    title = sep.join(parts)
+    return " ".join(title.split())
+
+
+def _better(first: Moment | None, second: Moment | None) -> Moment | None:
+    """Of two readings of one date, the one that knows more (a time, an offset)."""
+    def rank(moment: Moment | None) -> int:
+        if moment is None:
+            return -1
+        return moment.has_time + (moment.when.tzinfo is not None)
+    if second is not None and first is not None and second.when.date() != first.when.date():
+        return first if rank(first) >= 1 else second
+    return second if rank(second) > rank(first) else first
+
+
+def _dates(tree, meta: dict, ld: dict) -> tuple[Moment | None, Moment | None]:
+    published = updated = None
+    for value in (_text(ld.get("datePublished")), meta.get("article:published_time"),
+                  meta.get("og:article:published_time"), meta.get("datepublished"),
+                  meta.get("pubdate"), meta.get("date"), meta.get("dc.date"),
+                  meta.get("dc.date.issued"), meta.get("publish-date"),
+                  meta.get("parsely-pub-date"), meta.get("sailthru.date")):
+        if value and published is None:
+            published = parse_moment(value)
+    for value in (_text(ld.get("dateModified")), meta.get("article:modified_time"),
+                  meta.get("og:updated_time"), meta.get("datemodified"),
+                  meta.get("last-modified")):
+        if value and updated is None:
+            updated = parse_moment(value)
+    for element in tree.iter("time"):
+        moment = parse_moment(element.get("datetime") or "") if element.get("datetime") else None
+        if moment is None:
+            continue
+        label = " ".join([element.text_content(), element.getparent().text_content()
+                          if element.getparent() is not None else ""])
+        if re.search(r"\b(?:updated|modified)\b", label, re.IGNORECASE):
+            updated = _better(updated, moment)
+        elif published is None or published.when.date() == moment.when.date():
+            published = _better(published, moment)
+    for element in tree.iter(*_BLOCKS):  # "Updated March 10, 2026 at 4:12 PM ET"
+        text = element.text_content()
+        if not text or len(text) > 160:
+            continue
+        found = stamp(text)
+        if found:
+            kind, moment = found
+            if kind == "updated":
+                updated = _better(updated, moment)
+            else:
+                published = _better(published, moment)
+    if updated and published and updated.when.date() < published.when.date():
+        updated = None
+    return published, updated
+
+
+def _ld_authors(ld: dict) -> tuple[str, ...]:
+    value = ld.get("author") or ld.get("creator")
+    values = value if isinstance(value, list) else [value] if value else []
+    names = []
+    for item in values:
+        name = _name(item)
+        if name and not (isinstance(item, dict) and item.get("@type") == "Organization"):
+            names.extend(split_names(name) or [name])
+    return tuple(names)
+
+
+def _meta_authors(tree, meta: dict) -> tuple[str, ...]:
+    for element in tree.xpath('//*[@rel="author" or @itemprop="author" or contains(@class, '
+                              '"byline") or contains(@class, "author-name")]'):
+        text = " ".join(element.text_content().split())
+        names = byline_names(text) or (split_names(text) if words(text) <= 8 else ())
+        if names:
+            return names
+    name = meta.get("author") or meta.get("article:author") or ""
+    return split_names(name) if name and not name.startswith("http") else ()
+
+
+def _tags(meta: dict, ld: dict, tree) -> tuple[str, ...]:
+    tags = [t for t in meta.get("article:tag", "").split("\n") if t.strip()]
+    if not tags:
+        keywords = ld.get("keywords") or meta.get("news_keywords") or meta.get("keywords") or ""
+        tags = keywords if isinstance(keywords, list) else keywords.split(",")
+    if not tags:
+        tags = [a.text_content() for a in tree.xpath('//a[@rel="tag"]')]
+    return tuple(dict.fromkeys(" ".join(t.split()) for t in tags
+                               if isinstance(t, str) and t.strip() and len(t) < 60))
+
+
+def _lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> LeadImage | None:
+    """The lead image: the page's own (OpenGraph, JSON-LD) or the story's first figure,
+    with the caption and credit its figure gives."""
+    declared = _first(meta.get("og:image"), meta.get("og:image:url"),
+                      _image_url(ld.get("image")), meta.get("twitter:image"))
+    figure = None
+    for candidate in tree.iter("figure"):
+        image = candidate.find(".//img")
+        if image is None:
+            continue
+        figure = figure if figure is not None else candidate
+        src = image.get("src") or image.get("data-src") or ""
+        if declared and _stem(src) and _stem(src) == _stem(declared):
+            figure = candidate
+            break
+    caption = credit = alt = src = ""
+    if figure is not None:
+        image = figure.find(".//img")
+        src = image.get("src") or image.get("data-src") or ""
+        alt = image.get("alt") or ""
+        caption, credit = _caption(figure)
+    ld_image = ld.get("image")
+    ld_image = ld_image[0] if isinstance(ld_image, list) and ld_image else ld_image
+    if isinstance(ld_image, dict):
+        caption = caption or _text(ld_image.get("caption"))
+        credit = credit or _text(ld_image.get("creditText")) or _name(ld_image.get("author"))
+    alt = alt or meta.get("og:image:alt") or meta.get("twitter:image:alt") or ""
+    local = None
+    if src and folder is not None and not urlsplit(src).scheme:
+        path = (folder / unquote(urlsplit(src).path)).resolve()
+        local = path if path.is_file() else None
+    if local is None:
+        src = declared or (urljoin(base, src) if src and base else src)
+        if not src.startswith(("http://", "https://")):
+            return None
+    return LeadImage(src=src, alt=" ".join(alt.split()), caption=caption, credit=credit,
+                     local=local)
+
+
+def _image_url(value) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        return _text(value.get("url") or value.get("contentUrl"))
+    return _text(value)
+
+
+def _stem(src: str) -> str:
+    name = Path(urlsplit(src).path).stem.lower()
+    return re.sub(r"[-_]?\d{2,4}(?:x\d{2,4})?$", "", name)
+
+
+def _caption(figure) -> tuple[str, str]:
+    """(caption, credit) of a <figure>: the credit from its own element when it has one,
+    else from the end of the caption ("... Photo: Ana Ruiz", "... Ana Ruiz/Example Wire")."""
+    caption_element = figure.find(".//figcaption")
+    if caption_element is None:
+        return "", ""
+    credit = ""
+    for element in caption_element.iter():
+        classes = (element.get("class") or "").lower()
+        if element is not caption_element and re.search(r"credit|copyright|photographer|"
+                                                         r"byline|source", classes):
+            credit = " ".join(element.text_content().split())
+            tail = element.tail
+            element.drop_tree()
+            if tail and tail.strip():
+                pass
+            break
+    for element in caption_element.iter():
+        classes = (element.get("class") or "").lower()
+        if element is not caption_element and re.search(r"toggle|hide|expand|button", classes):
+            element.drop_tree()
+    caption = " ".join(caption_element.text_content().split())
+    if not credit:
+        match = _CREDIT.search(caption) or _AGENCY.search(caption)
+        if match:
+            credit = match.group("who").strip()
+            caption = caption[:match.start()].strip()
+    credit = re.sub(r"^(?:photo|image|credit|picture)s?\s*(?:by|:)\s*", "", credit,
+                    flags=re.IGNORECASE).strip(" ()[]")
+    return caption.strip(), credit

@@ -1,0 +1,117 @@
+"""The blocks of a clipped story sorted into the story and what surrounds it: chrome is
+dropped, and bylines, dates, contributor notes, author bios and copyright lines are read
+for the front matter rather than kept in the body."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .chrome import bio_name, byline_names, contributor_note, is_chrome, is_copyright, words
+from .dates import Moment, find_moment
+from .markdown import Block
+
+_STAMP = re.compile(r"^(?:(?P<kind>updated|last updated|modified|published|first published|"
+                    r"posted|posted on|originally published|updated on|published on)\b:?\s*)",
+                    re.IGNORECASE)
+_VISIT = re.compile(r"\bvisit\s+(?P<url>https?://[^\s<>\"]+?)[.,)]?(?:\s|$)", re.IGNORECASE)
+_HOLDER = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?"
+                     r"\s*,?\s*(?P<name>[^.|©]+?)\s*(?:\.|\||$)", re.IGNORECASE)
+
+
+def normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
+
+
+@dataclass
+class Story:
+    blocks: list[Block] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # from bylines
+    bio_authors: list[str] = field(default_factory=list)  # from one-line bios at the end
+    notes: list[str] = field(default_factory=list)  # contributor lines
+    published: Moment | None = None
+    updated: Moment | None = None
+    copyright_holder: str = ""
+    home_url: str = ""  # "To see more, visit https://..."
+
+
+def stamp(text: str) -> tuple[str, Moment] | None:
+    """("updated" or "published", when) for a date line such as "Updated March 10, 2026 at
+    4:12 PM ET" or "March 10, 2026 · 5:00 AM ET"; None for any other line."""
+    text = " ".join(text.split())
+    if words(text) > 18:
+        return None
+    match = _STAMP.match(text)
+    moment = find_moment(text)
+    if moment is None:
+        return None
+    rest = _STAMP.sub("", text)
+    # A line that is a date and little else: a stamp, not a sentence that mentions a day.
+    if not match and words(rest) > 12:
+        return None
+    if not match and re.search(r"[a-z]{3,}\s+[a-z]{3,}\s+[a-z]{3,}", rest.split(",")[0]):
+        return None
+    kind = "updated" if match and re.search(r"updated|modified", match.group("kind"), re.I) \
+        else "published"
+    return kind, moment
+
+
+def sort_story(blocks: list[Block], known: set[str]) -> Story:
+    """The story in `blocks`; `known` holds texts already in the front matter (title,
+    caption, credit), dropped wherever they are repeated."""
+    story = Story()
+    known = {normal(text) for text in known if text}
+    last_long = max((i for i, b in enumerate(blocks) if b.kind == "p" and words(b.text) >= 15),
+                    default=len(blocks) - 1)
+    for index, block in enumerate(blocks):
+        text = block.text
+        if block.kind not in ("p", "h") or not text:
+            if block.kind in ("list",) and all(is_chrome(line) for line in
+                                               block.markdown.split("\n- ")):
+                continue
+            story.blocks.append(block)
+            continue
+        if normal(text) in known or (known and normal(text) and any(
+                normal(text) == a + " " + b for a in known for b in known)):
+            continue
+        if is_copyright(text):
+            holder = _HOLDER.match(text)
+            if holder and not story.copyright_holder:
+                story.copyright_holder = holder.group("name").strip()
+            visit = _VISIT.search(text)
+            if visit and not story.home_url:
+                story.home_url = visit.group("url")
+            continue
+        visit = _VISIT.search(text)
+        if visit and words(text) <= 20 and re.match(r"^(?:to\s+)?(?:see|read)\s+more", text, re.I):
+            story.home_url = story.home_url or visit.group("url")
+            continue
+        if is_chrome(text):
+            continue
+        names = byline_names(text)
+        if names:
+            story.authors.extend(n for n in names if n not in story.authors)
+            continue
+        found = stamp(text)
+        if found and (index <= 12 or index > last_long):
+            kind, moment = found
+            if kind == "updated":
+                story.updated = story.updated or moment
+            else:
+                story.published = story.published or moment
+            continue
+        note = contributor_note(text)
+        if note and index >= last_long - 1:
+            story.notes.append(note)
+            continue
+        name = bio_name(text) if index > last_long or index >= len(blocks) - 2 else ""
+        if name:
+            story.bio_authors.append(name)
+            continue
+        story.blocks.append(block)
+    # A name alone on a line, where the page shows its author's photo or card.
+    names = {normal(name) for name in story.authors + story.bio_authors}
+    story.blocks = [b for b in story.blocks if b.kind != "p" or normal(b.text) not in names]
+    while story.blocks and story.blocks[-1].kind == "h":  # a heading with nothing under it
+        story.blocks.pop()
+    return story

@@ -1,0 +1,132 @@
+"""Plain-text clippings: the text a reader gets by selecting a whole news page and copying
+it. No markup says what is what, so the shape of the lines does: the site's chrome is short
+lines, the headline comes before the story, a caption appears twice around its credit, a
+date line says "Updated ...", the story starts at its first full paragraph (often a dateline
+"CITY, Country — ..."), and bylines, contributor notes, copyright and a bio close it."""
+
+from __future__ import annotations
+
+import re
+
+from .chrome import is_chrome, words
+from .clipping import Clipping, Refused
+from .markdown import Block, escape, join_blocks
+from .story import normal, sort_story, stamp
+
+_DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[\w .'’-]{2,40})?\s*(?:\([^)]{2,40}\))?"
+                       r"\s*(?:—|–|--|-)\s*\S")
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
+_URL = re.compile(r"^(?:source|url|link|from)?:?\s*(https?://\S+)\s*$", re.IGNORECASE)
+
+
+def is_prose(line: str) -> bool:
+    """A paragraph of the story, not a headline, caption or bit of chrome."""
+    return words(line) >= 18 and bool(re.search(r"[.!?\"”’)]$", line.strip()))
+
+
+def read_text(text: str, origin: str) -> Clipping:
+    lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if line]
+    for index in range(len(lines) - 1):  # "By" on a line of its own, the name on the next
+        if re.fullmatch(r"(?i)by:?", lines[index]):
+            lines[index], lines[index + 1] = "", "By " + lines[index + 1]
+    lines = [line for line in lines if line]
+    url = ""
+    for line in lines[:8] + lines[-8:]:
+        match = _URL.match(line)
+        if match:
+            url = url or match.group(1).rstrip(".,")
+    lines = [line for line in lines if not _URL.match(line)]
+    start = _story_start(lines)
+    if start is None:
+        raise Refused("no article text found: a clipping needs the story's paragraphs")
+    head, rest = lines[:start], lines[start:]
+    # A caption appears twice (under the photo and in the photo's own caption box), often
+    # with the photographer's name between: all of it is the photo's, none of it the story's.
+    counts: dict[str, int] = {}
+    for line in head:
+        counts[normal(line)] = counts.get(normal(line), 0) + 1
+    repeated = {key for key, count in counts.items() if count > 1 and words(key) >= 4}
+    caption_lines: set[int] = set()
+    for index, line in enumerate(head):
+        if normal(line) in repeated:
+            caption_lines.add(index)
+    if caption_lines:
+        first, last = min(caption_lines), max(caption_lines)
+        if last - first <= 3:
+            caption_lines |= set(range(first, last + 1))
+    # The headline: of the title-like lines before the photo, date or byline (where the
+    # story's header starts), the longest; site names and sections are shorter.
+    markers = [i for i, line in enumerate(head) if i in caption_lines or stamp(line)
+               or re.match(r"^(?:by|written by)\s", line, re.IGNORECASE)]
+    limit = min(markers) if markers else len(head)
+    candidates = [(words(line), index) for index, line in enumerate(head[:limit])
+                  if not is_chrome(line) and 3 <= words(line) <= 30
+                  and not re.search(r"[.:]$", line)]
+    if not candidates:
+        candidates = [(words(line), index) for index, line in enumerate(head)
+                      if index not in caption_lines and not is_chrome(line)
+                      and not stamp(line) and words(line) >= 3]
+    if not candidates:
+        raise Refused("no headline found: the clipping should hold the story's title above "
+                      "its text")
+    title_index = max(candidates)[1]
+    title = head[title_index]
+    keep = [line for index, line in enumerate(head) if index > title_index
+            and index not in caption_lines]
+    blocks = _blocks(keep + rest)
+    story = sort_story(blocks, {title})
+    # The header's leftovers before the story's first paragraph: a dek (standfirst) is
+    # kept as the summary, anything else short there is chrome.
+    summary = ""
+    body = []
+    started = False
+    for block in story.blocks:
+        if not started and block.kind == "p" and block.text in keep:
+            if words(block.text) >= 8 and re.search(r"[.!?]$", block.text) and not summary:
+                summary = block.text
+            continue
+        started = True
+        body.append(block)
+    if not body:
+        raise Refused("no article text found: a clipping needs the story's paragraphs")
+    return Clipping(
+        origin=origin, title=title, body=join_blocks(body), date=story.published,
+        updated=story.updated, authors=tuple(story.authors or story.bio_authors),
+        note=" ".join(story.notes), source_name=story.copyright_holder if (url or story.home_url)
+        else "", source_url=url or story.home_url, summary=summary)
+
+
+def _story_start(lines: list[str]) -> int | None:
+    for index, line in enumerate(lines):
+        if _DATELINE.match(line) and words(line) >= 12:
+            return index
+    for index, line in enumerate(lines):
+        if is_prose(line) and not is_chrome(line) and not stamp(line):
+            return index
+    return None
+
+
+def _blocks(lines: list[str]) -> list[Block]:
+    """Lines as blocks: runs of bullets make a list, a short line without closing
+    punctuation between paragraphs a subheading, anything else a paragraph."""
+    blocks: list[Block] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if _BULLET.match(line):
+            items = []
+            while index < len(lines) and _BULLET.match(lines[index]):
+                items.append(_BULLET.sub("", lines[index]))
+                index += 1
+            blocks.append(Block("\n".join("- " + escape(item) for item in items),
+                                " ".join(items), "list"))
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if (blocks and 2 <= words(line) <= 10 and not re.search(r"[.!?,:;\"”]$", line)
+                and is_prose(following) and not is_chrome(line) and not stamp(line)):
+            blocks.append(Block("## " + escape(line), line, "h"))
+        else:
+            blocks.append(Block(escape(line), line, "p"))
+        index += 1
+    return blocks
