@@ -7,8 +7,10 @@ date with its time and offset (a year of days), one of 8 topics, up to 4 of 200 
 author, a summary and a source; a third of the articles have a lead image, some an update
 time. The words are drawn from a list of our own. The same seed gives the same corpus.
 
-python benchmarks/corpus.py DIR --n 1000 writes a site (site.yaml, content/) into DIR, one
-article at a time, in content/<topic>/<year-month>/.
+Links to the site's own pages lead to articles written before, and images to the photos in
+static/img/: a build finds nothing broken. python benchmarks/corpus.py DIR --n 1000 writes a
+site (site.yaml, static/, content/) into DIR, one article at a time, in
+content/<topic>/<year-month>/.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 TOPICS = ["World", "Local", "Business", "Science", "Health", "Technology", "Culture",
           "Sports"]
@@ -29,9 +32,11 @@ TAGS = [f"{a} {b}" for a in ("North", "South", "River", "Harbor", "Valley", "Cit
 NAMES = ["Mara Quint", "Ilse Varga", "Tomas Reyne", "Søren Ålund", "Ada Okafor", "Lin Wei",
          "Priya Natarajan", "Jonas Feld", "Elena Duarte", "Gideon Farrow", "Noor Haddad",
          "Kofi Mensah", "Aino Laine", "Rafael Costa", "Yuki Tanabe", "Bríd Ní Shé"]
+PHOTOS = 400  # static/img/photo-N.jpg
 SOURCES = ["Example Wire", "Harbor City Ledger", "Valley Courier", "North Coast Times",
            "Market Street Journal", "Upland Radio"]
 # Offsets a newsroom's dates carry: the same moment can be written in any of them.
+ZONE = ZoneInfo("Europe/Berlin")  # the site's, which dates its pages
 OFFSETS = [timezone(timedelta(hours=hours)) for hours in (-8, -5, 0, 0, 1, 1, 2, 5.5, 9)]
 WORDS = ("council committee harbor valley river budget report minister station market plan "
          "agreement school hospital study trial season league vote district project grant "
@@ -62,9 +67,10 @@ def sentence(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + rng.choice([".", ".", ".", "?"])
 
 
-def linked(rng: random.Random, text: str) -> str:
+def linked(rng: random.Random, text: str, site: list[str]) -> str:
     """Sentence text with inline markup where news copy has it: links to other outlets and
-    to the site's own pages, emphasis and the odd bold name."""
+    to the site's own pages (`site`: the articles written so far), emphasis and the odd bold
+    name."""
     words = text.split(" ")
     for _ in range(rng.choice((0, 1, 1, 1, 2))):
         start = rng.randrange(len(words))
@@ -73,8 +79,7 @@ def linked(rng: random.Random, text: str) -> str:
         if "[" in anchor or "]" in anchor or "*" in anchor:
             continue
         target = (f"https://example.org/{rng.choice(WORDS)}/{rng.randint(1, 99999)}"
-                  if rng.random() < 0.7 else f"/{2025}/{rng.randint(1, 12):02d}/"
-                  f"{rng.randint(1, 28):02d}/story-{rng.randint(0, 99999):06d}/")
+                  if rng.random() < 0.7 or not site else rng.choice(site))
         words[start:end] = [f"[{anchor}]({target})"]
     if rng.random() < 0.6:
         index = rng.randrange(len(words))
@@ -85,17 +90,17 @@ def linked(rng: random.Random, text: str) -> str:
     return " ".join(words)
 
 
-def paragraph(rng: random.Random) -> str:
+def paragraph(rng: random.Random, site: list[str]) -> str:
     parts = [sentence(rng, rng.randint(8, 22)) for _ in range(rng.randint(3, 6))]
     if rng.random() < 0.3:
         parts.insert(1, f'"{sentence(rng, rng.randint(6, 12))}" said {rng.choice(NAMES)}.')
     if rng.random() < 0.1:
         parts.append(f"See [the full report](https://example.org/r/{rng.randint(1, 99999)}).")
     text = " ".join(parts)
-    return linked(rng, text) if rng.random() < 0.85 else text
+    return linked(rng, text, site) if rng.random() < 0.85 else text
 
 
-def body(rng: random.Random, words: int) -> str:
+def body(rng: random.Random, words: int, site: list[str]) -> str:
     blocks: list[str] = []
     count = 0
     while count < words:
@@ -113,9 +118,9 @@ def body(rng: random.Random, words: int) -> str:
             blocks.append(f"## {sentence(rng, rng.randint(3, 6)).rstrip('.?')}")
         elif roll < 0.21:
             blocks.append(f"![{sentence(rng, rng.randint(4, 8)).rstrip('.?')}]"
-                          f"(/img/photo-{rng.randint(1, 400)}.jpg)")
+                          f"(/img/photo-{rng.randint(1, PHOTOS)}.jpg)")
         else:
-            blocks.append(paragraph(rng))
+            blocks.append(paragraph(rng, site))
         count += len(blocks[-1].split())
     if rng.random() < 0.2:
         blocks[0] += "[^1]"
@@ -123,7 +128,9 @@ def body(rng: random.Random, words: int) -> str:
     return "\n\n".join(blocks)
 
 
-def article(rng: random.Random, index: int, start: datetime) -> tuple[str, str]:
+def article(rng: random.Random, index: int, start: datetime,
+            site: list[str]) -> tuple[str, str]:
+    """(path, text) of one article; its page's path is added to `site`."""
     moment = (start + timedelta(minutes=rng.randint(0, 365 * 24 * 60))
               ).astimezone(rng.choice(OFFSETS))
     title = sentence(rng, rng.randint(5, 10)).rstrip(".?")
@@ -143,12 +150,13 @@ def article(rng: random.Random, index: int, start: datetime) -> tuple[str, str]:
         f"url: 'https://example.org/{source.lower().replace(' ', '-')}/{index}'}}",
     ]
     if rng.random() < 0.3:
-        front.append(f"image: {{src: /img/photo-{rng.randint(1, 400)}.jpg, "
+        front.append(f"image: {{src: /img/photo-{rng.randint(1, PHOTOS)}.jpg, "
                      f"alt: \"{sentence(rng, 6).rstrip('.?')}\"}}")
     if rng.random() < 0.15:
         front.append(f"updated: {(moment + timedelta(hours=rng.randint(1, 30))).isoformat()}")
-    text = "\n".join(front) + "\n---\n" + body(rng, rng.randint(500, 1100)) + "\n"
+    text = "\n".join(front) + "\n---\n" + body(rng, rng.randint(500, 1100), site) + "\n"
     path = f"content/{topic.lower()}/{moment:%Y-%m}/{slug}.md"
+    site.append(f"/{moment.astimezone(ZONE):%Y/%m/%d}/{slug}/")
     return path, text
 
 
@@ -156,8 +164,9 @@ def articles(count: int, seed: int = 2026) -> Iterator[tuple[str, str]]:
     """(path, text) of each article, made one at a time."""
     rng = random.Random(seed)
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    site: list[str] = []
     for index in range(count):
-        yield article(rng, index, start)
+        yield article(rng, index, start, site)
 
 
 def write_corpus(folder: Path, count: int, seed: int = 2026) -> None:
@@ -166,6 +175,10 @@ def write_corpus(folder: Path, count: int, seed: int = 2026) -> None:
     (folder / "site.yaml").write_text(
         "title: Benchmark Brief\nbase_url: https://example.org/bench/\n"
         f"timezone: Europe/Berlin\nfront_page_days: 7\ntopics:\n{topics}\n", encoding="utf-8")
+    images = folder / "static" / "img"
+    images.mkdir(parents=True, exist_ok=True)
+    for number in range(1, PHOTOS + 1):  # the photos articles show, a few kB each
+        (images / f"photo-{number}.jpg").write_bytes(random.Random(number).randbytes(3000))
     made: set[Path] = set()  # about a hundred folders for any count: no mkdir for each file
     for path, text in articles(count, seed):
         target = folder / path
