@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import checks
 from .config import Config
 from .errors import DigestError, Problem
 from .output import Content, Stage, WriteReport, check_output_folder, write_site
@@ -27,6 +28,7 @@ class Options:
     clean: bool = False  # write every file again instead of keeping unchanged ones
     # told (what, done, total) as articles are parsed and pages rendered, for a progress bar
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
+    strict: bool = False  # warnings are problems: the build fails and writes nothing
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Result:
     feeds: int
     seconds: float
     report: WriteReport | None = None
+    warnings: tuple[Problem, ...] = ()  # mistakes that still build, by path and line
+    left_out: str = ""  # "1 draft and 1 future article left out: --drafts, --future"
 
 
 def build_time() -> datetime:
@@ -61,7 +65,8 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     keep = not options.clean
     reuse = Reuse.load(project.root, config) if keep else Reuse()
     previous = Previous.of(output) if keep and write else None
-    stage = Stage(output) if write else None
+    spare = project.root / CACHE_FOLDER / SPARE_OUTPUT if keep else None
+    stage = Stage(output, spare) if write else None
     # A build makes few reference cycles and lives briefly: the collector's passes over tens
     # of thousands of articles and pages (and over the memory forked workers share) are waste.
     collecting = gc.isenabled()
@@ -74,8 +79,7 @@ def build(project: Project, config: Config, options: Options, now: datetime,
                           meanwhile=save)
         report = None
         if write:
-            report = write_site(result.files, output, reuse=keep, stage=stage,
-                                spare=project.root / CACHE_FOLDER / SPARE_OUTPUT)
+            report = write_site(result.files, output, stage=stage, reuse=keep)
     finally:
         if stage is not None:
             stage.close()
@@ -104,7 +108,11 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
                          meanwhile, options.progress)
     files.update(theme_files(config))
     files = add_static(files, project)
-    return Result(site, files, len(pages), _count_feeds(files), 0.0)
+    warnings = tuple(checks.site_warnings(project, config, site, files.keys()))
+    if options.strict and warnings:
+        raise DigestError(list(warnings))
+    return Result(site, files, len(pages), _count_feeds(files), 0.0, warnings=warnings,
+                  left_out=checks.left_out(articles, now, options.drafts, options.future))
 
 
 @functools.cache

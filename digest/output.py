@@ -1,15 +1,19 @@
-"""The one module that writes the output folder: build beside it, then swap it in.
+"""The one module that writes the output folder, by one path with two modes.
 
-A build writes every file into a fresh folder next to the output, with a manifest
-of what digest wrote, then swaps it into place: in one step where the system can
-(Linux's renameat2 with RENAME_EXCHANGE), else with two renames that the next build
-undoes if it was killed between them. A failed or killed build leaves the previous
-output as it was, and the next build clears what it left beside it. digest removes
-only what it wrote: the output folder is replaced only while every file in it is in
-its manifest. Files whose bytes did not change are hard-linked from the previous
-output instead of written again. The output a build replaces can be kept as a spare
-(in .digest-cache/), which the next build brings up to date and swaps in, writing only
-the files that differ, instead of making every folder of the site again.
+Every write brings a folder up to date with the files of a build, writing only the files
+whose bytes it lacks, each beside its place and renamed over it; then removes the files
+digest wrote that are no longer built, and nothing else. A manifest in the folder lists
+what digest wrote, with each file's sha256.
+
+Mode.SWAP, for `digest build`: the folder brought up to date is the spare output (the
+output before the last, kept in .digest-cache/) when it is whole and only ours, else a new
+folder beside the output, whose unchanged files are hard-linked from the output. It is then
+swapped in: in one step where the system can (Linux's renameat2 with RENAME_EXCHANGE), else
+with two renames that the next build undoes if it was killed between them; the output it
+replaces becomes the spare. A failed or killed build leaves the previous output as it was.
+The output folder is replaced only while every file in it is in its manifest.
+
+Mode.IN_PLACE, for the dev server's rebuilds: the folder is the output itself.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from .errors import DigestError, problem
@@ -117,9 +122,9 @@ def _refuse_foreign(output: Path, shown: str) -> None:
                                             "static/ to publish them)"))
 
 
-def foreign_files(output: Path) -> list[str] | None:
-    """What the folder holds that its manifest does not list (symbolic links included),
-    or None when it holds files but no manifest."""
+def foreign_files(output: Path, manifest: dict[str, str] | None = None) -> list[str] | None:
+    """What the folder holds that its manifest (read, unless given) does not list, symbolic
+    links included; None when it holds files but no manifest."""
     present = []
     pending = [("", str(output))]
     while pending:
@@ -132,7 +137,7 @@ def foreign_files(output: Path) -> list[str] | None:
                     present.append(prefix + entry.name)
     if not present:
         return []
-    manifest = read_manifest(output)
+    manifest = manifest if manifest is not None else read_manifest(output)
     if manifest is None:
         return None
     return sorted(name for name in set(present) - set(manifest) - {MANIFEST}
@@ -140,45 +145,92 @@ def foreign_files(output: Path) -> list[str] | None:
 
 
 def read_manifest(output: Path) -> dict[str, str] | None:
+    """The folder's manifest; the same dict, not to be changed, while the file is the same."""
+    path = os.path.join(output, MANIFEST)
     try:
-        data = json.loads((output / MANIFEST).read_text("utf-8"))
+        with open(path, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            stamp = (path, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                     info.st_ctime_ns)
+            if _read[0] == stamp:
+                return _read[1]
+            data = json.loads(stream.read())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    _read[:] = [stamp, data]
+    return data
+
+
+_read: list = [None, None]  # the last manifest read, by its file's stamp
+
+
+class Mode(Enum):
+    """How a write reaches the output folder."""
+
+    SWAP = "swap"  # digest build: a whole folder is made ready beside it, then swapped in
+    IN_PLACE = "in place"  # digest serve: each changed file replaced in the output itself
 
 
 class Stage:
-    """The new output folder, made beside the old one when the first file is to be written
-    into it early (by the worker processes that render pages), and locked from then on.
-    write_site finishes and swaps it in; `close` removes it if the build failed."""
+    """The folder a build writes before it is swapped in for the output: the spare output
+    (an earlier output, kept in .digest-cache/) when there is one to trust, else a new folder
+    beside the output. Opened when the first file is to be written into it: early, by the
+    worker processes that render pages, or by write_site. The output is locked from the
+    first write on; `close` unlocks it and removes a new folder that was not swapped in."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, spare: Path | None = None):
         self.output = output
+        self.spare = spare
         self.path: Path | None = None
+        self.known: dict[str, str] = {}  # what the folder holds already, as its manifest says
+        self.known_time: int | None = None  # when that manifest was written
         self._lock: int | None = None
+
+    def lock(self) -> None:
+        if self._lock is None:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock(self.output)
 
     def open(self) -> Path:
         if self.path is None:
             new, old = _siblings(self.output)
             try:
-                self.output.parent.mkdir(parents=True, exist_ok=True)
-                self._lock = _lock(self.output)
+                self.lock()
                 _recover(self.output, old)
                 _clear_leftover(new)
-                new.mkdir()
-                # first of all, so that a build killed now leaves a folder known to be ours
-                (new / MANIFEST).write_bytes(b"{}\n")
+                self.path, self.known, self.known_time = self._target(new)
+                # first of all: a build killed from now on leaves a folder known to be ours,
+                # and a manifest that vouches for none of its files
+                (self.path / MANIFEST).write_bytes(b"{}\n")
             except BaseException as err:
                 self.close()
                 if isinstance(err, OSError):
                     raise _cannot_write(self.output, err) from None
                 raise
-            self.path = new
         return self.path
+
+    def _target(self, new: Path) -> tuple[Path, dict[str, str], int | None]:
+        """The spare, with what it holds, if it is whole and only ours; else a new folder."""
+        spare = self.spare
+        if (spare is not None and os.path.lexists(self.output) and os.path.isdir(spare)
+                and not os.path.islink(spare)):
+            known = read_manifest(spare)
+            if known and foreign_files(spare, known) == []:
+                return spare, known, _manifest_time(spare)
+            if not known:  # a killed or failed update left it: start from nothing
+                _remove_ours(spare)
+        new.mkdir()
+        return new, {}, None
+
+    def swapped(self) -> None:
+        self.path = None  # it is the output now: nothing to remove
 
     def close(self) -> None:
         try:
-            if self.path is not None and os.path.lexists(self.path):
+            if (self.path is not None and self.path != self.spare
+                    and os.path.lexists(self.path)):
                 _remove_ours(self.path)  # still there: the build failed before the swap
         finally:
             self.path = None
@@ -199,134 +251,141 @@ def _cannot_write(output: Path, err: OSError) -> DigestError:
                                           f"{err.strerror or err}{where}"))
 
 
-def write_site(files: dict[str, Content], output: Path, reuse: bool = True,
-               stage: Stage | None = None, spare: Path | None = None) -> WriteReport:
-    """Write `files` (relative POSIX paths) as the new output folder, atomically swapped in.
-    `stage`: where Staged files were written, if any were. `spare`: where the output before
-    the previous one is kept, to be brought up to date and swapped in, rather than making
-    every folder and file of the site again (see _through_spare)."""
-    new, old = _siblings(output)
-    staged = stage is not None and stage.path is not None
+def write_site(files: dict[str, Content], output: Path, mode: Mode = Mode.SWAP, *,
+               stage: Stage | None = None, spare: Path | None = None, reuse: bool = True,
+               last: tuple[dict[str, str], dict[str, Content]] | None = None) -> WriteReport:
+    """Write `files` (relative POSIX paths) as the output folder: one path for every write,
+    which brings a folder up to date, writing only the files whose bytes it lacks.
+
+    Mode.SWAP (digest build): the folder is `stage`'s (the spare output, else a new folder;
+    Staged files are already in it), then swapped in whole, atomically; the previous output
+    becomes the spare, at `spare`. Nothing is done when the output already holds every byte.
+    Mode.IN_PLACE (the dev server's rebuilds): the folder is the output itself, each file
+    replaced atomically; `last` is the manifest and files of the last write, whose very
+    objects are not even hashed again. Either way, files digest wrote that are no longer
+    built are removed, and nothing else.
+    """
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if staged:  # already locked
-            return _write_site(files, output, new, old, reuse, staged, spare)
-        with _writing(output):
-            return _write_site(files, output, new, old, reuse, staged, spare)
+        if mode is Mode.IN_PLACE:
+            manifest, written = last if last is not None else (read_manifest(output) or {}, {})
+            with _writing(output):
+                return _write_in_place(files, output, manifest, written)
+        own = stage is None
+        stage = stage or Stage(output, spare if reuse else None)
+        try:
+            stage.lock()
+            return _write_swapped(files, output, stage, reuse)
+        finally:
+            if own:
+                stage.close()
     except OSError as err:
         raise _cannot_write(output, err) from None
 
 
-def _write_site(files: dict[str, Content], output: Path, new: Path, old: Path,
-                reuse: bool, staged: bool, spare: Path | None = None) -> WriteReport:
+def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
+                   reuse: bool) -> WriteReport:
+    new, old = _siblings(output)
+    if stage.path is None:
+        _recover(output, old)
+        _clear_leftover(new)
     sized = {rel: _hash(content) for rel, content in files.items()}
-    report = _write_sized(files, sized, output, new, old, reuse, staged, spare)
-    return dataclasses.replace(report, size=sum(size for _, size in sized.values()))
-
-
-def _write_sized(files: dict[str, Content], sized: dict[str, tuple[str, int]], output: Path,
-                 new: Path, old: Path, reuse: bool, staged: bool,
-                 spare: Path | None = None) -> WriteReport:
-    started = staged
-    try:
-        if not staged:
-            _recover(output, old)
-            _clear_leftover(new)
-        previous = (read_manifest(output) or {}) if reuse else {}
-        manifest = {rel: digest for rel, (digest, _) in sized.items()}
-        written = _manifest_time(output) if previous else None
-        if (manifest == previous and written is not None
-                and all(isinstance(files[rel], Kept)  # checked when it was kept
-                        or _untouched(os.path.join(output, rel), size, written)
-                        for rel, (_, size) in sized.items())):
-            if staged:
-                _remove_ours(new)  # the same bytes as the output already holds
-            return WriteReport(0, len(files), manifest)  # nothing to do: every byte is there
-        if spare is not None and not staged and reuse:
-            through = _through_spare(files, sized, previous, written, output, spare, old)
-            if through is not None:
-                return through
-        if not staged:
-            new.mkdir()
-            started = True
-            # first of all, so that a build killed now leaves a folder known to be digest's
-            (new / MANIFEST).write_bytes(b"{}\n")
-
-        def place(names: list[str]) -> list[bool]:
-            """Put each file in the new folder; True for those the output already had."""
-            kept = []
-            for rel in names:
-                content = files[rel]
-                digest, size = sized[rel]
-                if isinstance(content, Staged):
-                    kept.append(previous.get(rel) == digest)
-                    continue
-                target = new / _safe_relative(rel)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if previous.get(rel) == digest and _link(output / rel, target, size, written):
-                    kept.append(True)
-                    continue
-                _copy(output / rel if isinstance(content, Kept) else content, target)
-                kept.append(False)
-            return kept
-
-        names = sorted(files)
-        changed = [rel for rel, kept in zip(names, _in_threads(place, names)) if not kept]
-        unchanged = len(names) - len(changed)
-        (new / MANIFEST).write_bytes(_manifest_bytes(manifest))
-        if os.path.lexists(output):
-            _refuse_foreign(output, str(output))  # again: something may have come meanwhile
-        _swap(new, output, old, spare if reuse else None)
-    except BaseException:
-        if started:
-            _remove_ours(new)
-        raise
+    size = sum(size for _, size in sized.values())
+    manifest = {rel: digest for rel, (digest, _) in sized.items()}
+    previous = (read_manifest(output) or {}) if reuse else {}
+    written = _manifest_time(output) if previous else None
+    if (stage.path is None and manifest == previous and written is not None
+            and all(isinstance(files[rel], Kept)  # checked when it was kept
+                    or _untouched(os.path.join(output, rel), size_, written)
+                    for rel, (_, size_) in sized.items())):
+        return WriteReport(0, len(files), manifest, size=size)  # every byte is there
+    target = stage.open()
+    same = _bring_up_to_date(target, stage.known, _intact(stage.known_time), files, sized,
+                             (output, previous, written))
+    for rel in sorted(stage.known.keys() - manifest.keys()):
+        _remove(target, rel)
+    (target / MANIFEST).write_bytes(_manifest_bytes(manifest))
+    if os.path.lexists(output):
+        _refuse_foreign(output, str(output))  # again: something may have come meanwhile
+    _swap(target, output, old, stage.spare)
+    stage.swapped()
+    changed = [rel for rel, kept in zip(sorted(files), same) if not kept]
     gone = sorted(previous.keys() - manifest.keys())
-    return WriteReport(len(changed), unchanged, manifest, len(gone), tuple(changed + gone))
+    return WriteReport(len(changed), len(files) - len(changed), manifest, len(gone),
+                       tuple(changed + gone), size)
 
 
-def update_site(files: dict[str, Content], output: Path, manifest: dict[str, str],
-                previous: dict[str, Content]) -> WriteReport:
-    """Write in place only the files whose bytes changed; for the dev server's rebuilds.
-
-    `manifest` and `previous` are what the last write wrote. A file whose content is the
-    very object written last time is not even hashed. Each file is replaced atomically;
-    files of the last write that are no longer built are removed, and nothing else.
-    While files change, the manifest vouches for none of them, so that a server killed
-    midway never lets a later build reuse a file whose bytes it does not know.
-    """
-    try:
-        with _writing(output):
-            return _update_site(files, output, manifest, previous)
-    except OSError as err:
-        raise DigestError(problem(err.filename or str(output), 0,
-                                  f"cannot write the output: {err.strerror or err}")) from None
-
-
-def _update_site(files: dict[str, Content], output: Path, manifest: dict[str, str],
-                 previous: dict[str, Content]) -> WriteReport:
-    new_manifest: dict[str, str] = {}
+def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str, str],
+                    last: dict[str, Content]) -> WriteReport:
+    """While files change, the manifest vouches for none of them, so that a server killed
+    midway never lets a later build reuse a file whose bytes it does not know."""
+    sized: dict[str, tuple[str, int]] = {}
     todo: list[str] = []
     for rel, content in files.items():
-        if previous.get(rel) is content and rel in manifest:
-            new_manifest[rel] = manifest[rel]
+        if last.get(rel) is content and rel in manifest:
+            sized[rel] = (manifest[rel], -1)  # the very object written last time
             continue
-        digest, _ = _hash(content)
-        new_manifest[rel] = digest
-        if isinstance(content, Kept) or manifest.get(rel) == digest and (output / rel).is_file():
+        sized[rel] = _hash(content)
+        if isinstance(content, Kept) or (manifest.get(rel) == sized[rel][0]
+                                         and os.path.isfile(os.path.join(output, rel))):
             continue  # a Kept file is the one already in place
         todo.append(rel)
+    new_manifest = {rel: digest for rel, (digest, _) in sized.items()}
     gone = sorted(manifest.keys() - files.keys())
     if todo or gone:
-        unsure = {**manifest, **dict.fromkeys(todo, "")}
-        _replace(output, MANIFEST, _manifest_bytes(unsure))
-    for rel in todo:
-        _replace(output, rel, files[rel])
-    for rel in gone:
-        _remove(output, rel)
-    _replace(output, MANIFEST, _manifest_bytes(new_manifest))
+        _replace(output, MANIFEST, _manifest_bytes({**manifest, **dict.fromkeys(todo, "")}))
+        _bring_up_to_date(output, {}, _intact(None), {rel: files[rel] for rel in todo},
+                          sized, (output, {}, None), inside=True)
+        for rel in gone:
+            _remove(output, rel)
+        _replace(output, MANIFEST, _manifest_bytes(new_manifest))
     return WriteReport(len(todo), len(files) - len(todo), new_manifest, len(gone),
                        tuple(todo + gone))
+
+
+def _intact(known_time: int | None):
+    """Whether a file a folder's manifest lists is as digest wrote it."""
+    return lambda path, size: _untouched(path, size, known_time)
+
+
+def _bring_up_to_date(folder: Path, known: dict[str, str], intact, files: dict[str, Content],
+                      sized: dict[str, tuple[str, int]],
+                      source: tuple[Path, dict[str, str], int | None] | None,
+                      inside: bool = False) -> list[bool]:
+    """Give `folder` every file of `files` that it lacks, each written beside its place and
+    renamed over it (never written into: it may be a hard link to a file of the output).
+    `known`: what it holds, by its manifest, each file trusted if `intact`. `source`: the
+    output with its manifest and time, whose files with the same bytes are hard-linked
+    rather than written. `inside`: the folder is the output, where a link planted on the
+    way must not lead a write elsewhere. True, by sorted path, for files the source had."""
+    base = os.fspath(folder) + os.sep
+    origin, had, finished = source if source is not None else (None, {}, None)
+    made: set[str] = set()
+
+    def place(names: list[str]) -> list[bool]:
+        same = []
+        for rel in names:
+            content = files[rel]
+            digest, size = sized[rel]
+            same.append(had.get(rel) == digest)
+            if isinstance(content, Staged) or (known.get(rel) == digest
+                                               and intact(base + rel, size)):
+                continue
+            target = _inside(folder, rel) if inside else Path(base + _safe_relative(rel))
+            parent = target.parent
+            if parent not in made:
+                parent.mkdir(parents=True, exist_ok=True)
+                if inside:
+                    _inside(folder, rel)  # the folders just made are real folders
+                made.add(parent)
+            temporary = parent / f".{target.name}{_TEMPORARY}"
+            _unlink(temporary)  # a killed build's, which may be a link to a file of the output
+            if not (origin is not None and (same[-1] or isinstance(content, Kept))
+                    and _link(origin / rel, temporary, size, finished)):
+                _copy(origin / rel if isinstance(content, Kept) else content, temporary)
+            os.replace(temporary, target)
+        return same
+
+    return _in_threads(place, sorted(files))
 
 
 @contextmanager
@@ -354,10 +413,13 @@ def _lock(output: Path) -> int | None:
 
 
 def write_staged(stage: Path, rel: str, data: bytes) -> Staged:
-    """Write one file into the new output folder; for worker processes."""
+    """Write one file into the folder a build will swap in; for worker processes. Written
+    beside its place and renamed over it: the file there may be a hard link to the output's."""
     target = stage / _safe_relative(rel)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    temporary = target.with_name(f".{target.name}{_TEMPORARY}")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
     return Staged(hashlib.sha256(data).hexdigest(), len(data))
 
 
@@ -370,6 +432,13 @@ def _hash(content: Content) -> tuple[str, int]:
     with open(content, "rb") as stream:
         digest = hashlib.file_digest(stream, "sha256").hexdigest()
         return digest, stream.tell()
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _copy(content: Content, target: Path) -> None:
@@ -417,16 +486,17 @@ def _manifest_bytes(manifest: dict[str, str]) -> bytes:
     return (json.dumps(manifest, sort_keys=True, separators=(",\n", ":")) + "\n").encode()
 
 
-def _swap(new: Path, output: Path, old: Path, spare: Path | None = None) -> None:
-    """Put `new` in the place of `output`; the previous output becomes the spare, if there
+def _swap(target: Path, output: Path, old: Path, spare: Path | None = None) -> None:
+    """Put `target` in the place of `output`; the previous output becomes the spare, if there
     is a place for one, or is removed."""
     if not os.path.lexists(output):
-        os.rename(new, output)
-    elif exchange(new, output):
-        _retire(new, spare)  # now the previous output; a kill here leaves it for the next build
+        os.rename(target, output)
+    elif exchange(target, output):
+        if target != spare:  # the spare's place holds the previous output already, if so
+            _retire(target, spare)  # a kill here leaves it for the next build
     else:
         os.rename(output, old)  # from here to the next rename there is no output folder
-        os.rename(new, output)
+        os.rename(target, output)
         _retire(old, spare)
 
 
@@ -440,67 +510,6 @@ def _retire(folder: Path, spare: Path | None) -> None:
         except OSError:
             pass  # another file system, say: not worth a copy
     _remove_ours(folder)
-
-
-def _through_spare(files: dict[str, Content], sized: dict[str, tuple[str, int]],
-                   previous: dict[str, str], written: int | None, output: Path, spare: Path,
-                   old: Path) -> WriteReport | None:
-    """The new output made from the spare (an earlier output, kept by _swap) by writing only
-    the files that differ from it, then swapped in; the previous output becomes the spare.
-
-    A warm build of a large site would otherwise make every one of its folders again and
-    remove as many. The spare is not the output: while it is brought up to date the output
-    stays as it was, and its manifest says "nothing is known" until it is done, so that one
-    left by a killed build is removed, not used. None when there is no usable spare.
-    """
-    if not os.path.isdir(spare) or os.path.islink(spare):
-        return None
-    known = read_manifest(spare)
-    if not known or foreign_files(spare):  # a killed update's, or not only ours: not used
-        if not known:
-            _remove_ours(spare)
-        return None
-    known_time = _manifest_time(spare)
-    manifest = {rel: digest for rel, (digest, _) in sized.items()}
-    try:
-        (spare / MANIFEST).write_bytes(b"{}\n")
-
-        def place(names: list[str]) -> list[bool]:
-            """Bring each file of the spare up to date; True for those the output had."""
-            same = []
-            for rel in names:
-                digest, size = sized[rel]
-                same.append(previous.get(rel) == digest)
-                if known.get(rel) == digest and _untouched(spare / rel, size, known_time):
-                    continue
-                target = spare / _safe_relative(rel)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                temporary = target.with_name(f".{target.name}{_TEMPORARY}")
-                content = files[rel]
-                if not (same[-1] and _link(output / rel, temporary, size, written)):
-                    _copy(output / rel if isinstance(content, Kept) else content, temporary)
-                os.replace(temporary, target)  # never into the file: it may be a hard link
-            return same
-
-        names = sorted(files)
-        changed = [rel for rel, same in zip(names, _in_threads(place, names)) if not same]
-        for rel in sorted(known.keys() - manifest.keys()):
-            _remove(spare, rel)
-        (spare / MANIFEST).write_bytes(_manifest_bytes(manifest))
-    except OSError:
-        _remove_ours(spare)  # a file where a folder now goes, say: start from nothing
-        return None
-    if os.path.lexists(output):
-        _refuse_foreign(output, str(output))  # again: something may have come meanwhile
-    if not os.path.lexists(output):
-        os.rename(spare, output)
-    elif not exchange(spare, output):  # exchanged: the spare is now the previous output
-        os.rename(output, old)
-        os.rename(spare, output)
-        _remove_ours(old)
-    gone = sorted(previous.keys() - manifest.keys())
-    return WriteReport(len(changed), len(names) - len(changed), manifest, len(gone),
-                       tuple(changed + gone))
 
 
 def _recover(output: Path, old: Path) -> None:

@@ -26,7 +26,7 @@ from .build import Options, assemble, build_time
 from .config import Config, override
 from .devserver import DevServer, State
 from .errors import DigestError, Problem, printable
-from .output import MANIFEST, Content, check_output_folder, update_site, write_site
+from .output import MANIFEST, Content, Mode, check_output_folder, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
 from .reuse import Reuse
 from .site import Site
@@ -49,6 +49,8 @@ class Session:
     _output: Path | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition)
     notes: list[str] = field(default_factory=list)  # said once, before the next log line
+    _warned: frozenset[Problem] = frozenset()  # the warnings already printed
+    _left_out: str = ""  # the drafts and future articles left out, as last said
 
     def rebuild(self, trigger: str = "start", now: datetime | None = None,
                 changed: frozenset[str] | None = None) -> str:
@@ -72,16 +74,23 @@ class Session:
             return "\n".join([*lines, f"{trigger}: {len(lines)} problem"
                               f"{'s' * (len(lines) != 1)}; still serving the last good build"])
         self._written, self.site, self.config = result.files, result.site, config
-        self._publish(State(self.state.version + 1, report.changed, ()))
+        self._publish(State(self.state.version + 1, report.changed, (), result.warnings))
         ms = (time.perf_counter() - started) * 1000
         # What this rebuild keeps lives until the next one at least: out of the collector's
         # way, so that its full passes do not walk the whole site in the middle of a rebuild.
         gc.collect()
         gc.freeze()
         notes, self.notes = self.notes, []
+        # each warning is printed once, when it first appears; the count on every line
+        notes += [str(item) for item in result.warnings if item not in self._warned]
+        if result.left_out != self._left_out and result.left_out:
+            notes.append(result.left_out)
+        self._warned, self._left_out = frozenset(result.warnings), result.left_out
+        count = len(result.warnings)
+        warned = f"; {count} warning{'s' * (count != 1)}" if count else ""
         return "\n".join([*notes, f"{trigger}: {report.written} file"
                                    f"{'s' * (report.written != 1)} written, "
-                                   f"{report.removed} removed, in {ms:.0f} ms"])
+                                   f"{report.removed} removed, in {ms:.0f} ms{warned}"])
 
     def _write(self, config: Config, files: dict[str, Content]):
         output = self.project.output(config)
@@ -95,7 +104,8 @@ class Session:
             check_output_folder(output, self.project.root, config.output)
             report = write_site(files, output)
         else:
-            report = update_site(files, output, self._manifest, self._written)
+            report = write_site(files, output, Mode.IN_PLACE,
+                                last=(self._manifest, self._written))
         self._manifest, self._output = report.manifest, output
         return report
 

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import BUILD_EPOCH, SiteDir, article, snapshot
 from digest import output as output_module
-from digest.output import MANIFEST, exchange, update_site, write_site
+from digest.output import MANIFEST, Mode, exchange, write_site
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -442,7 +442,7 @@ def test_a_dev_server_killed_midway_never_lets_a_stale_file_be_reused(tmp_path: 
 
     monkeypatch.setattr(output_module, "_copy", copy_then_die)
     with pytest.raises(KeyboardInterrupt):
-        update_site(second, out, report.manifest, first)
+        write_site(second, out, Mode.IN_PLACE, last=(report.manifest, first))
     monkeypatch.undo()
     assert (out / "a.html").read_bytes() == b"A2"  # new bytes, which the manifest ...
     write_site(first, out)  # ... must not vouch for: a later build writes A1 again
