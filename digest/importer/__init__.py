@@ -10,16 +10,16 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ..articles import parse_date, parse_source, split_front_matter
 from ..config import Config
 from ..errors import DigestError, Problem, problem
-from ..markup import Renderer
+from ..markup import Renderer, first_paragraph, plain_text
 from ..project import Project, scan
 from ..slugs import match_key, slugify
 from ..yamltext import load_mapping
-from .clipping import Clipping, Refused, body_key, front_matter
+from .clipping import Clipping, Refused, body_key, front_matter, without_tracking
 from .dates import Moment, parse_moment
 from .sources import expand, read_input
 
@@ -100,17 +100,13 @@ class Existing:
         self.urls.add((day, slug))
 
 
-_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|cmpid|ref|src|at_\w+)$")
-
-
 def canonical_url(url: str) -> str:
     """One spelling for one story's URL: no fragment, tracking parameters, "www." or
     trailing slash, and the host in lower case."""
-    parts = urlsplit(url.strip())
+    parts = urlsplit(without_tracking(url))
     host = (parts.hostname or "").removeprefix("www.")
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
     return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme,
-                       host, parts.path.rstrip("/") or "/", query, ""))
+                       host, parts.path.rstrip("/") or "/", parts.query, ""))
 
 
 def import_sources(project: Project, config: Config, sources: list[str], choices: Choices,
@@ -172,6 +168,8 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
     if clip.image and clip.image.local:
         clip = clip.but(image=_copy_image(project, clip.image, f"{day}-{slug}",
                                           choices.dry_run))
+    if not clip.summary:  # as digest would take it, but written down to be edited
+        clip = clip.but(summary=plain_text(first_paragraph(renderer.to_html(clip.body))))
     text = front_matter(clip, topic, choices.draft)
     try:  # exactly what `digest build` will read
         parse_source(text, shown, config.zone, renderer)

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .dates import Moment
 
@@ -76,7 +77,8 @@ def front_matter(clip: Clipping, topic: str, draft: bool) -> str:
     if clip.summary:
         lines.append(f"summary: {yaml_text(clip.summary)}")
     if clip.source_url:
-        lines.append("source: " + _flow([("name", clip.source_name), ("url", clip.source_url)]))
+        lines.append("source: " + _flow([("name", clip.source_name),
+                                         ("url", without_tracking(clip.source_url))]))
     if clip.image:  # alt is required, even when the page gave none
         image = clip.image
         lines.append(f"image: {{src: {yaml_text(image.src)}, alt: {yaml_text(image.alt)}"
@@ -88,6 +90,18 @@ def front_matter(clip: Clipping, topic: str, draft: bool) -> str:
     if draft:
         lines.append("draft: true")
     return "---\n" + "\n".join(lines) + "\n---\n" + clip.body.strip() + "\n"
+
+
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|cmpid|at_\w+|ocid|smid)$")
+
+
+def without_tracking(url: str) -> str:
+    """The URL without a fragment and the parameters that only tell where a reader came
+    from (utm_source and the like)."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 _SPACE = re.compile(r"\s+")

@@ -34,6 +34,8 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
         raise Refused(f"not an HTML page ({err})") from None
     meta = _metadata(tree)
     ld = _json_ld(tree)
+    saved = _SAVED_FROM.search(html[:3000])  # the address a browser notes in a saved page
+    page_url = page_url or (saved.group(1) if saved else "")
     canonical = _first(_link(tree, "canonical"), meta.get("og:url"), ld.get("url"),
                        page_url if page_url.startswith("http") else "")
     base = page_url or canonical
@@ -52,12 +54,17 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     body_root = root.find("main")
     blocks = blocks_from_xml(body_root if body_root is not None else root, base)
     image = _lead_image(tree, meta, ld, base, folder)
-    known = {title}
+    topic = _first(meta.get("article:section"), _text(ld.get("articleSection")),
+                   *(a.text_content() for a in tree.xpath('//a[contains(@rel, "category")]')))
+    summary = _first(meta.get("description"), meta.get("og:description"), ld.get("description"))
+    known = {title, topic} | _decks(tree)
     if image:
         known |= {image.caption, image.credit, f"{image.caption} {image.credit}"}
     story = sort_story(blocks, known)
     prose = sum(words(b.text) for b in story.blocks if b.kind in ("p", "quote"))
-    if prose < 40 or not any(b.kind == "p" and words(b.text) >= 12 for b in story.blocks):
+    sentences = [b for b in story.blocks if b.kind == "p" and words(b.text) >= 12
+                 and re.search(r"[.!?\"”’)]$", b.text)]
+    if prose < 40 or not sentences or _link_share(tree) > 0.5:
         raise Refused("no article text found in this page: is it a story, or a list of them?")
 
     published, updated = _dates(tree, meta, ld)
@@ -65,14 +72,47 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     updated = _better(updated, story.updated)
     authors = (_ld_authors(ld) or _meta_authors(tree, meta) or tuple(story.authors)
                or tuple(story.bio_authors))
-    summary = _first(meta.get("description"), meta.get("og:description"), ld.get("description"))
-    topic = _first(meta.get("article:section"), _text(ld.get("articleSection")))
+    summary = summary or _first(*sorted(_decks(tree) - {topic}, key=len, reverse=True))
     tags = _tags(meta, ld, tree)
     return Clipping(
         origin=origin, title=title, body=join_blocks(story.blocks), date=published,
         updated=updated, authors=tuple(dict.fromkeys(authors)), note=" ".join(story.notes),
         source_name=site if canonical else "", source_url=canonical, summary=summary,
         topic=topic, tags=tags, image=image)
+
+
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->")
+# Classes of the lines around a headline: the kicker above it, the deck (standfirst) below.
+_DECK = re.compile(r"\b(?:dek|deck|standfirst|sub-?title|subhead(?:line)?|strapline|kicker|"
+                   r"eyebrow|overline|teaser|lede-?sub|article-?summary)\b", re.IGNORECASE)
+
+
+def _decks(tree) -> set[str]:
+    """The texts of the page's kicker and deck: shown with the headline, not the story."""
+    found = set()
+    for element in tree.iter(*_BLOCKS, "h2", "h3"):
+        if _DECK.search(element.get("class") or ""):
+            text = " ".join(element.text_content().split())
+            if text and words(text) <= 60:
+                found.add(text)
+    return found
+
+
+def _link_share(tree) -> float:
+    """How much of the page's text is links: most of it on a list of stories, little in
+    a story."""
+    total = linked = 0
+    for element in tree.iter("p", "li", "a", "td", "dd", "h2", "h3", "div", "span"):
+        if any(parent.tag in ("nav", "header", "footer", "script", "style")
+               for parent in element.iterancestors()):
+            continue
+        own = words(" ".join([element.text or ""]))
+        total += own
+        if element.tag == "a" or any(parent.tag == "a" for parent in element.iterancestors()):
+            linked += own
+        for child in element:
+            total += words(child.tail or "")
+    return linked / total if total else 1.0
 
 
 def _first(*values) -> str:
@@ -188,7 +228,10 @@ def _dates(tree, meta: dict, ld: dict) -> tuple[Moment | None, Moment | None]:
             continue
         label = " ".join([element.text_content(), element.getparent().text_content()
                           if element.getparent() is not None else ""])
-        if re.search(r"\b(?:updated|modified)\b", label, re.IGNORECASE):
+        classes = element.get("class") or ""
+        if re.search(r"\b(?:updated|modified)\b", classes, re.IGNORECASE) or (
+                re.search(r"\b(?:updated|modified)\b", label, re.IGNORECASE)
+                and "published" not in classes):
             updated = _better(updated, moment)
         elif published is None or published.when.date() == moment.when.date():
             published = _better(published, moment)
@@ -235,8 +278,10 @@ def _tags(meta: dict, ld: dict, tree) -> tuple[str, ...]:
     if not tags:
         keywords = ld.get("keywords") or meta.get("news_keywords") or meta.get("keywords") or ""
         tags = keywords if isinstance(keywords, list) else keywords.split(",")
-    if not tags:
-        tags = [a.text_content() for a in tree.xpath('//a[@rel="tag"]')]
+    if not any(isinstance(t, str) and t.strip() for t in tags):
+        tags = [a.text_content() for a in tree.xpath('//a[contains(concat(" ", @rel, " "), '
+                                                     '" tag ") and not(contains(@rel, '
+                                                     '"category"))]')]
     return tuple(dict.fromkeys(" ".join(t.split()) for t in tags
                                if isinstance(t, str) and t.strip() and len(t) < 60))
 
