@@ -23,6 +23,9 @@ from .clipping import Clipping, Refused, body_key, front_matter, without_trackin
 from .dates import Moment, parse_moment
 from .sources import expand, read_input
 
+# "GDANSK, Poland (Meridian) — ": where the story was filed, not what it says
+_DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[\w .'’-]{2,40})?\s*"
+                       r"(?:\([^)]{2,40}\))?\s*(?:—|–|--)\s*")
 SLUG_LENGTH = 80  # characters of the title kept in a file name
 
 
@@ -169,7 +172,8 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
         clip = clip.but(image=_copy_image(project, clip.image, f"{day}-{slug}",
                                           choices.dry_run))
     if not clip.summary:  # as digest would take it, but written down to be edited
-        clip = clip.but(summary=plain_text(first_paragraph(renderer.to_html(clip.body))))
+        first = plain_text(first_paragraph(renderer.to_html(clip.body)))
+        clip = clip.but(summary=_DATELINE.sub("", first) or first)
     text = front_matter(clip, topic, choices.draft)
     try:  # exactly what `digest build` will read
         parse_source(text, shown, config.zone, renderer)

@@ -32,6 +32,8 @@ _CHROME = re.compile(r"""^(?:
       |trending(?:\ now)?|you\ (?:may|might)\ also\ like|what\ to\ read\ next|top\ stories|latest\ news)\W*
   | (?:we\ use\ cookies|this\ (?:site|website)\ uses\ cookies)\b.* | accept(?:\ all)?(?:\ cookies)?
   | (?:manage|cookie)\ (?:settings|preferences)\b.* | reject\ all | i\ agree | got\ it
+  | like(?:\ loading)?\W* | loading\ comments\W* | leave\ a\ (?:reply|comment)\W*
+  | (?:\d+\ )?(?:responses?|replies|thoughts|comments)\ (?:to|on)\b.{0,120}
   | privacy\ policy | terms\ of\ (?:use|service) | contact\ us | about\ us | careers
   | (?:to\ )?(?:see|read)\ more,?\ visit\b.* | loading\W* | advertisement\ \W+\ scroll.*
   | (?:image|photo|video|audio)\ (?:\d+\ of\ \d+|gallery)
@@ -78,6 +80,20 @@ def is_chrome(line: str) -> bool:
     if is_copyright(text):
         return True
     return words(text) <= 30 and bool(_CHROME.match(text))
+
+
+# Headings of what follows a story on its page: other stories, comments.
+_AFTER_STORY = re.compile(r"^(?:related(?:\s+\w+)?|more\s+(?:stories|from|on|coverage|news)\b.{0,60}"
+                          r"|read\s+more|see\s+also|recommended(?:\s+for\s+you)?|most\s+(?:popular|read|"
+                          r"viewed)\b.{0,40}|trending(?:\s+now)?|you\s+(?:may|might)\s+also\s+like|"
+                          r"what\s+to\s+read\s+next|top\s+stories|latest\s+news|leave\s+a\s+(?:reply|"
+                          r"comment)|(?:\d+\s+)?(?:comments|responses|replies)|share\s+this)\W*$",
+                          re.IGNORECASE)
+
+
+def ends_story(line: str) -> bool:
+    """A heading that starts what a page shows after its story: related links, comments."""
+    return bool(_AFTER_STORY.match(" ".join(line.split())))
 
 
 def is_copyright(line: str) -> bool:

@@ -101,11 +101,12 @@ def find_moment(text: str) -> Moment | None:
     """The first date in `text`, with its time and zone when given; None when none."""
     found = []
     for pattern in (_TIME_FIRST, _DATE_FIRST):
-        match = pattern.search(text)
-        if match:
+        for match in pattern.finditer(text):
             moment = _from_match(match)
-            if moment:
+            # "on 14 December": a lone number before a date is no time of day
+            if moment and (moment.has_time or pattern is _DATE_FIRST):
                 found.append((match.start(), moment))
+                break
     match = _ISO.search(text)
     if match:
         moment = parse_moment(match.group(0))

@@ -29,6 +29,8 @@ def read_feed(text: str, origin: str) -> list[Clipping | Refused]:
     if not parsed.entries and parsed.get("bozo"):
         raise Refused(f"not a feed that can be read ({parsed.get('bozo_exception')})")
     site = " ".join(parsed.feed.get("title", "").split())
+    feed_author = parsed.feed.get("author", "")
+    captions = _media_descriptions(text, len(parsed.entries))
     found: list[Clipping | Refused] = []
     for number, entry in enumerate(parsed.entries, start=1):
         html = ""
@@ -36,10 +38,11 @@ def read_feed(text: str, origin: str) -> list[Clipping | Refused]:
             html = max((c.get("value", "") for c in entry.content), key=len)
         summary_html = entry.get("summary", "")
         html = html or summary_html
-        image = _entry_image(entry)
+        image = _entry_image(entry, captions[number - 1])
         authors = [a.get("name", "") for a in entry.get("authors", []) if a.get("name")]
         if not authors and entry.get("author"):
             authors = [entry.author]
+        authors = authors or ([feed_author] if feed_author else [])
         found.append(_item(
             origin=f"{origin} (item {number})", title=entry.get("title", ""), html=html,
             summary_html=summary_html if html != summary_html else "",
@@ -49,18 +52,43 @@ def read_feed(text: str, origin: str) -> list[Clipping | Refused]:
     return found
 
 
-def _entry_image(entry) -> LeadImage | None:
+def _media_descriptions(text: str, count: int) -> list[str]:
+    """Each item's Media RSS <media:description> (the image's caption), which feedparser
+    does not keep; "" for items without one."""
+    found = [""] * count
+    if "search.yahoo.com/mrss" not in text:
+        return found
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(
+            recover=True, resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return found
+    if root is None:
+        return found
+    items = [e for e in root.iter() if isinstance(e.tag, str)
+             and etree.QName(e).localname in ("item", "entry")]
+    if len(items) != count:
+        return found
+    for index, item in enumerate(items):
+        for element in item.iter("{http://search.yahoo.com/mrss/}description"):
+            found[index] = " ".join("".join(element.itertext()).split())
+            break
+    return found
+
+
+def _entry_image(entry, caption: str = "") -> LeadImage | None:
     credit = ""
     for item in entry.get("media_credit", []) or []:
         credit = credit or " ".join((item.get("content") or "").split())
-    caption = " ".join((entry.get("media_description") or "").split())
     for item in (entry.get("media_content", []) or []) + (entry.get("media_thumbnail", []) or []):
         url = item.get("url", "")
         if url.startswith(("http://", "https://")) and item.get("medium", "image") == "image":
-            return LeadImage(url, "", caption, credit)
+            return LeadImage(url, caption, caption, credit)
     for link in entry.get("links", []):
         if link.get("rel") == "enclosure" and link.get("type", "").startswith("image/"):
-            return LeadImage(link.get("href", ""), "", caption, credit)
+            return LeadImage(link.get("href", ""), caption, caption, credit)
     return None
 
 

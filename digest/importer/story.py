@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .chrome import bio_name, byline_names, contributor_note, is_chrome, is_copyright, words
+from .chrome import (bio_name, byline_names, contributor_note, ends_story, is_chrome,
+                     is_copyright, split_names, words)
 from .dates import Moment, find_moment
 from .markdown import Block
 
@@ -63,8 +64,29 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
     known = {normal(text) for text in known if text}
     last_long = max((i for i, b in enumerate(blocks) if b.kind == "p" and words(b.text) >= 15),
                     default=len(blocks) - 1)
+    ended = False  # past the story: related links, comments, the copyright line
     for index, block in enumerate(blocks):
         text = block.text
+        if index > last_long and (ends_story(text) or is_copyright(text)):
+            ended = True
+        if ended:  # only what names or credits the story's people is read from here on
+            names = byline_names(text)
+            note = contributor_note(text)
+            name = bio_name(text)
+            if names:
+                story.authors.extend(n for n in names if n not in story.authors)
+            elif note:
+                story.notes.append(note)
+            elif name:
+                story.bio_authors.append(name)
+            elif is_copyright(text):
+                holder = _HOLDER.match(text)
+                if holder and not story.copyright_holder:
+                    story.copyright_holder = holder.group("name").strip()
+            visit = _VISIT.search(text)
+            if visit and not story.home_url:
+                story.home_url = visit.group("url")
+            continue
         if block.kind not in ("p", "h") or not text:
             if block.kind in ("list",) and all(is_chrome(line) for line in
                                                block.markdown.split("\n- ")):
@@ -99,6 +121,10 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
                 story.updated = story.updated or moment
             else:
                 story.published = story.published or moment
+            by = re.search(r"\bby\s+(.+)$", text)  # "Posted on 2 May 2026 by Ana Ruiz"
+            if by:
+                story.authors.extend(n for n in split_names(by.group(1))
+                                     if n not in story.authors)
             continue
         note = contributor_note(text)
         if note and index >= last_long - 1:

@@ -60,17 +60,22 @@ def read_text(text: str, origin: str) -> Clipping:
     markers = [i for i, line in enumerate(head) if i in caption_lines or stamp(line)
                or re.match(r"^(?:by|written by)\s", line, re.IGNORECASE)]
     limit = min(markers) if markers else len(head)
-    candidates = [(words(line), index) for index, line in enumerate(head[:limit])
-                  if not is_chrome(line) and 3 <= words(line) <= 30
-                  and not re.search(r"[.:]$", line)]
+    candidates = [index for index, line in enumerate(head[:limit])
+                  if index not in caption_lines and not is_chrome(line)
+                  and 3 <= words(line) <= 30 and not re.search(r"[.:]$", line)]
     if not candidates:
-        candidates = [(words(line), index) for index, line in enumerate(head)
+        candidates = [index for index, line in enumerate(head)
                       if index not in caption_lines and not is_chrome(line)
                       and not stamp(line) and words(line) >= 3]
     if not candidates:
         raise Refused("no headline found: the clipping should hold the story's title above "
                       "its text")
-    title_index = max(candidates)[1]
+    # The headline is the last such line before the story's header, unless a longer
+    # line right after another one is its deck (standfirst).
+    title_index, deck = candidates[-1], ""
+    if (len(candidates) > 1 and candidates[-2] == title_index - 1
+            and words(head[title_index]) >= 10 and words(head[title_index - 1]) >= 5):
+        deck, title_index = head[title_index], title_index - 1
     title = head[title_index]
     keep = [line for index, line in enumerate(head) if index > title_index
             and index not in caption_lines]
@@ -78,7 +83,7 @@ def read_text(text: str, origin: str) -> Clipping:
     story = sort_story(blocks, {title})
     # The header's leftovers before the story's first paragraph: a dek (standfirst) is
     # kept as the summary, anything else short there is chrome.
-    summary = ""
+    summary = deck
     body = []
     started = False
     for block in story.blocks:
@@ -124,7 +129,8 @@ def _blocks(lines: list[str]) -> list[Block]:
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if (blocks and 2 <= words(line) <= 10 and not re.search(r"[.!?,:;\"”]$", line)
-                and is_prose(following) and not is_chrome(line) and not stamp(line)):
+                and (is_prose(following) or _BULLET.match(following))
+                and not is_chrome(line) and not stamp(line)):
             blocks.append(Block("## " + escape(line), line, "h"))
         else:
             blocks.append(Block(escape(line), line, "p"))
