@@ -92,17 +92,31 @@ def translations(language: str, locale: str, strings: tuple = (),
     theme's."""
     names = _catalogue_names(locale_of(language, locale))
     found: gettext.NullTranslations = gettext.NullTranslations()
-    folders = [MESSAGES] + ([layouts / SITE_MESSAGES] if layouts is not None else [])
-    for folder in folders:
+    folders = [(MESSAGES, "(default theme) messages/")]
+    if layouts is not None:
+        folders.append((layouts / SITE_MESSAGES, f"layouts/{SITE_MESSAGES}/"))
+    for folder, shown in folders:
         for name in names:
             path = folder / f"{name}.po"
             if path.is_file():
-                catalogue = gettext.GNUTranslations(io.BytesIO(
-                    _compiled(path, path.stat().st_mtime_ns)))
+                catalogue = gettext.GNUTranslations(io.BytesIO(_compiled(
+                    path, path.stat().st_mtime_ns, path.stat().st_size, shown + path.name)))
                 catalogue.add_fallback(found)
                 found = catalogue
                 break
     return Words(strings, found) if strings else found
+
+
+def site_text(config, message: str, **values: object) -> str:
+    """One of the theme's words outside the templates (the titles and descriptions of
+    feeds), in the site's language: from `strings:` and the theme's catalogue."""
+    words = _site_words(config.language, config.locale, config.strings)
+    return words.gettext(message) % values
+
+
+@functools.lru_cache(maxsize=8)
+def _site_words(language: str, locale: str, strings: tuple) -> gettext.NullTranslations:
+    return translations(language, locale, strings)
 
 
 def _catalogue_names(locale: Locale) -> list[str]:
@@ -115,14 +129,14 @@ def _catalogue_names(locale: Locale) -> list[str]:
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled(path: Path, stamp: int) -> bytes:
+def _compiled(path: Path, stamp: int, size: int, shown: str) -> bytes:
     """A .po file compiled as gettext reads it; a bad one is a problem at its line."""
     try:
         with path.open("rb") as file:
             catalog = read_po(file, abort_invalid=True)
     except Exception as err:  # noqa: BLE001 - any parse failure is the file's
         line = getattr(err, "lineno", 0) or 0
-        raise DigestError(problem(str(path), line, f"message catalogue: {err}")) from None
+        raise DigestError(problem(shown, line, f"message catalogue: {err}")) from None
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     return buffer.getvalue()

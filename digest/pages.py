@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
+from .i18n import site_text
 from .model import Article, Heading, Tag, Topic
 from .site import Site
 
@@ -72,7 +73,8 @@ def topic_feeds(config: Config, topic: Topic) -> tuple[FeedLink, ...]:
 
 
 def tag_feeds(config: Config, tag: Tag) -> tuple[FeedLink, ...]:
-    return feed_links(f"{config.title}: Tagged “{tag.name}”", tag.url)
+    return feed_links(f"{config.title}: {site_text(config, 'Tagged “%(tag)s”', tag=tag.name)}",
+                      tag.url)
 
 
 def plan_pages(site: Site, config: Config) -> list[Page]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Config
+from ..i18n import site_text
 from ..model import Article
 from ..pages import FeedLink, Page, site_feeds, tag_feeds, topic_feeds
 from ..site import Site
@@ -43,11 +44,14 @@ def feed_sources(config: Config, site: Site) -> list[FeedSource]:
     sources = [source(site_feeds(config), config.base_path, config.description, site.articles)]
     for topic in site.topics:
         sources.append(source(topic_feeds(config, topic), topic.url,
-                              topic.description or f"{topic.name} from {config.title}",
+                              topic.description or site_text(
+                                  config, "%(topic)s from %(site)s", topic=topic.name,
+                                  site=config.title),
                               topic.articles))
     for tag in site.tags:
         sources.append(source(tag_feeds(config, tag), tag.url,
-                              f"Articles tagged “{tag.name}” in {config.title}", tag.articles,
+                              site_text(config, "Articles tagged “%(tag)s” in %(site)s",
+                                        tag=tag.name, site=config.title), tag.articles,
                               config.feeds.tags == "full"))
     return sources
 
