@@ -147,7 +147,12 @@ def _compiled(path: Path, stamp: int, size: int, shown: str) -> bytes:
 def long_date(day: date | datetime, locale: Locale) -> str:
     """The day in full, as the language writes it: 'Friday, March 22, 2024',
     'Freitag, 22. März 2024', '2024年3月22日金曜日'."""
-    return format_date(_day(day), "full", locale=locale)
+    return _long_date(_day(day), locale)
+
+
+@functools.lru_cache(maxsize=4096)  # a day is shown on many pages
+def _long_date(day: date, locale: Locale) -> str:
+    return format_date(day, "full", locale=locale)
 
 
 def plain_date(day: date | datetime, locale: Locale) -> str:
@@ -174,6 +179,14 @@ def name_list(names: list[str] | tuple[str, ...], locale: Locale) -> str:
 def clock(moment: datetime, locale: Locale) -> str:
     """The time as the language writes it, with the zone's abbreviation where the language
     has one: '5:05 PM EDT', '17:05 MEZ', '17:05 JST'; otherwise the time alone."""
+    # an article's time is shown on several pages; equal datetimes in other zones are
+    # equal, so the zone is part of the key
+    return _clock(moment.replace(tzinfo=None), moment.tzinfo, moment.fold, locale)
+
+
+@functools.lru_cache(maxsize=16384)
+def _clock(wall: datetime, zone: object, fold: int, locale: Locale) -> str:
+    moment = wall.replace(tzinfo=zone, fold=fold)
     shown = format_time(moment, "short", locale=locale)
     if moment.tzinfo is None:
         return shown
@@ -185,11 +198,16 @@ def clock(moment: datetime, locale: Locale) -> str:
 
 def date_time(moment: datetime, locale: Locale) -> str:
     """The day in full and the time, joined as the language joins them."""
+    return _joining(locale).replace("{1}", long_date(moment, locale)).replace(
+        "{0}", clock(moment, locale))
+
+
+@functools.lru_cache(maxsize=8)
+def _joining(locale: Locale) -> str:
+    """How the language joins a date and a time: '{1}, {0}', '{1} {0}'."""
     pattern = locale.datetime_formats.get("medium")
     joined = str(getattr(pattern, "pattern", pattern) or "{1}, {0}")
-    joined = re.sub(r"'([^']*)'", r"\1", joined)
-    return joined.replace("{1}", long_date(moment, locale)).replace(
-        "{0}", clock(moment, locale))
+    return re.sub(r"'([^']*)'", r"\1", joined)
 
 
 _OFFSET = re.compile(r"^(GMT|UTC)?[+\-−]\d")
