@@ -59,7 +59,7 @@ SITE_YAML = """\
 title: My News Digest
 description: The day's news, grouped by topic.
 base_url: https://example.org/          # where the site is published; may end in a sub-path
-language: en
+language: en                            # the theme's words, dates and times: de, fr, ja, ar, ...
 timezone: UTC                           # days are counted in this timezone
 topics:                                 # in display order
   - title: General

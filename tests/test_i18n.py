@@ -224,6 +224,53 @@ def test_feeds_keep_the_formats_their_specs_require(sites: dict[str, SiteDir],
         f"2026-11-24T17:05:00{offset[:3]}:{offset[3:]}"
 
 
+class _Regions(HTMLParser):
+    """The name of each <section> that has one (a region landmark), from aria-label or the
+    text of the element aria-labelledby points at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labelled_by: list[str] = []
+        self.labels: list[str] = []
+        self.text_of: dict[str, str] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        found = dict(attrs)
+        if tag == "section" and found.get("aria-labelledby"):
+            self.labelled_by.append(found["aria-labelledby"])
+        if tag == "section" and found.get("aria-label"):
+            self.labels.append(found["aria-label"])
+        if found.get("id"):
+            self._open.append(found["id"])
+            self.text_of[found["id"]] = ""
+
+    def handle_data(self, data: str) -> None:
+        for name in self._open:
+            self.text_of[name] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag.startswith("h") and self._open:
+            self._open.pop()
+
+    def names(self) -> list[str]:
+        return self.labels + [self.text_of[name].strip() for name in self.labelled_by]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_front_page_regions_have_unique_names_that_include_the_day(
+        sites: dict[str, SiteDir], language: str) -> None:
+    """A topic on two days must not give two landmarks one name (axe's landmark-unique)."""
+    html = sites[language].read("index.html")
+    assert html.count("<h3 class=\"group\"><a href=\"/brief/topics/economie/\">") == 3
+    regions = _Regions()
+    regions.feed(html)
+    names = regions.names()
+    assert len(names) == len(set(names)) == 3  # one a day
+    day = LANGUAGES[language]["day"][1]  # Monday 23 November, in the language
+    assert day in names
+
+
 def test_names_and_slugs_in_any_script_keep_working(sites: dict[str, SiteDir]) -> None:
     for site in sites.values():
         assert (site.out / "tags/東京/index.html").is_file()
