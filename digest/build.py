@@ -15,9 +15,11 @@ from pathlib import Path
 from . import checks
 from .config import Config
 from .errors import DigestError, Problem
+from .feeds.sitemaps import NEWS_WINDOW
+from .model import Article
 from .output import Content, Stage, WriteReport, check_output_folder, write_site
 from .project import Project
-from .reuse import CACHE_FOLDER, SPARE_OUTPUT, Previous, Reuse
+from .reuse import CACHE_FOLDER, SPARE_OUTPUT, Previous, Reuse, snapshot
 from .site import Site, select
 
 
@@ -33,7 +35,7 @@ class Options:
 
 @dataclass(frozen=True)
 class Result:
-    site: Site
+    site: Site | None  # None when nothing had changed and the build did not run
     files: dict[str, Content]
     pages: int
     feeds: int
@@ -41,6 +43,8 @@ class Result:
     report: WriteReport | None = None
     warnings: tuple[Problem, ...] = ()  # mistakes that still build, by path and line
     left_out: str = ""  # "1 draft and 1 future article left out: --drafts, --future"
+    articles: int = 0  # published
+    until: float | None = None  # when time alone changes what the build writes (a timestamp)
 
 
 def build_time() -> datetime:
@@ -60,9 +64,20 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     """
     started = time.perf_counter()
     output = project.output(config)
-    if write:
-        check_output_folder(output, project.root, config.output)
     keep = not options.clean
+    cache = project.root / CACHE_FOLDER
+    inputs = None
+    if write and keep:  # taken before any input is read: an edit from now on is seen
+        inputs = snapshot.stamp(project, (config, dataclasses.replace(options, progress=None),
+                                          output))
+        told = snapshot.unchanged(cache, inputs, output, now)
+        if told is not None:  # nothing to do: what the last build told is still true
+            return Result(None, {}, told.pages, told.feeds, time.perf_counter() - started,
+                          WriteReport(0, 0, {}, size=told.size), told.warnings,
+                          told.left_out, told.articles)
+    if write:
+        snapshot.forget(cache)  # from here on the output may change
+        check_output_folder(output, project.root, config.output)
     reuse = Reuse.load(project.root, config) if keep else Reuse()
     previous = Previous.of(output) if keep and write else None
     spare = project.root / CACHE_FOLDER / SPARE_OUTPUT if keep else None
@@ -87,6 +102,9 @@ def build(project: Project, config: Config, options: Options, now: datetime,
             gc.enable()
     if report is not None:
         reuse.save_pages(project.root, report.manifest)
+        snapshot.save(cache, inputs, output, result.until,
+                      snapshot.Told(result.articles, result.pages, result.feeds, report.size,
+                                    result.warnings, result.left_out), report.sizes or {})
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)
 
 
@@ -112,7 +130,8 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     if options.strict and warnings:
         raise DigestError(list(warnings))
     return Result(site, files, len(pages), _count_feeds(files), 0.0, warnings=warnings,
-                  left_out=checks.left_out(articles, now, options.drafts, options.future))
+                  left_out=checks.left_out(articles, now, options.drafts, options.future),
+                  articles=len(site.articles), until=_until(articles, now))
 
 
 @functools.cache
@@ -143,6 +162,17 @@ def add_static(files: dict[str, Content], project: Project) -> dict[str, Content
     if problems:
         raise DigestError(problems)
     return {**files, **static}
+
+
+def _until(articles: list[Article], now: datetime) -> float | None:
+    """The first moment after `now` at which the output changes with time alone: an article
+    dated later appears, or one leaves the news sitemap."""
+    moment = now.timestamp()
+    window = NEWS_WINDOW.total_seconds()
+    later = [when for article in articles
+             for when in (article.date.timestamp(), article.date.timestamp() + window)
+             if when > moment]
+    return min(later, default=None)
 
 
 def _count_feeds(files: dict[str, Content]) -> int:

@@ -91,7 +91,7 @@ def build_command(config_file: Path | None, output: str | None, base_url: str | 
         result = build(project, config, Options(drafts, future, clean, progress), build_time())
     finally:
         progress.close()
-    click.echo(f"Built {len(result.site.articles)} articles, {result.pages} pages, "
+    click.echo(f"Built {result.articles} articles, {result.pages} pages, "
                f"{result.feeds} feeds in {result.seconds:.2f} s → {config.output}/")
     size = result.report.size if result.report else 0
     if size > PAGES_WARNING:
@@ -108,7 +108,7 @@ def check_command(config_file: Path | None, drafts: bool, future: bool) -> None:
     """Check every article, template and setting; write nothing."""
     project, config = load(config_file)
     result = build(project, config, Options(drafts, future), build_time(), write=False)
-    click.echo(f"OK: {len(result.site.articles)} articles, {result.pages} pages, "
+    click.echo(f"OK: {result.articles} articles, {result.pages} pages, "
                f"{result.feeds} feeds; no problems found")
 
 

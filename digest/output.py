@@ -72,6 +72,7 @@ class WriteReport:
     removed: int = 0  # files of the previous output that are gone
     changed: tuple[str, ...] = ()  # the paths that were written or removed
     size: int = 0  # bytes of the whole output, when a build wrote it
+    sizes: dict[str, int] | None = None  # each file's size, when a build wrote it
 
 
 def check_output_folder(output: Path, project: Path, shown: str) -> None:
@@ -297,7 +298,8 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
             and all(isinstance(files[rel], Kept)  # checked when it was kept
                     or _untouched(os.path.join(output, rel), size_, written)
                     for rel, (_, size_) in sized.items())):
-        return WriteReport(0, len(files), manifest, size=size)  # every byte is there
+        return WriteReport(0, len(files), manifest, size=size,  # every byte is there
+                           sizes={rel: size_ for rel, (_, size_) in sized.items()})
     target = stage.open()
     same = _bring_up_to_date(target, stage.known, _intact(stage.known_time), files, sized,
                              (output, previous, written))
@@ -311,7 +313,8 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
     changed = [rel for rel, kept in zip(sorted(files), same) if not kept]
     gone = sorted(previous.keys() - manifest.keys())
     return WriteReport(len(changed), len(files) - len(changed), manifest, len(gone),
-                       tuple(changed + gone), size)
+                       tuple(changed + gone), size,
+                       {rel: size_ for rel, (_, size_) in sized.items()})
 
 
 def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str, str],

@@ -1,0 +1,179 @@
+"""A build that would change nothing is not run at all.
+
+After each build that wrote its output, `.digest-cache/build.json` keeps a stamp of every
+input it read (site.yaml, content/, layouts/, static/, digest's own files and those of the
+libraries that shape its output: their names, inodes, sizes and times, not their bytes),
+the settings and options it ran with, the stamp
+of the output's manifest, until when its output stays right as time passes (an article dated
+later appears, one leaves the news sitemap), and what it told (counts and warnings). The
+next build stamps the inputs again and, if nothing differs and the output holds every file
+as written, says what the last one said and stops: no article, cache or page is read.
+
+A file changed within two seconds before its stamp was taken could change again and keep
+that stamp: a build that sees one saves no record, and the next build runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import importlib.util
+import os
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import Problem
+from ..output import MANIFEST, read_manifest
+
+RECORD = "build.json"
+RACY_NS = 2_000_000_000
+_PACKAGE = Path(__file__).resolve().parent.parent
+# what parses, renders, cleans and dates: an upgrade of any changes what a build writes
+_LIBRARIES = ("markdown", "jinja2", "markupsafe", "nh3", "babel", "yaml", "tzdata")
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a build said when it was done."""
+
+    articles: int
+    pages: int
+    feeds: int
+    size: int  # bytes of the output
+    warnings: tuple[Problem, ...]
+    left_out: str
+
+
+def stamp(project, settings: object) -> str | None:
+    """A digest of the inputs' stamps and of `settings` (a repr-able value: the Config and
+    options); None when an input was changed too recently to be told apart from a later
+    change, or when a symbolic link makes what is read depend on more than the stamps."""
+    digest = hashlib.blake2b(repr((sys.version, settings)).encode("utf-8", "surrogatepass"),
+                             digest_size=16)
+    newest = [0]
+    if not _stamp_tree(digest, _PACKAGE, newest, skip_links=False):
+        return None
+    for name in _LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            digest.update(_entry_bytes(name, os.stat(origin)) if origin else b"-\0")
+        except OSError:
+            digest.update(b"-\0")
+    try:
+        info = os.stat(project.config_file)
+    except OSError:
+        digest.update(b"no settings\0")
+    else:
+        digest.update(_entry_bytes("site.yaml", info))
+        newest[0] = max(newest[0], info.st_mtime_ns, info.st_ctime_ns)
+    for folder in (project.content, project.layouts, project.static):
+        digest.update(f"\0{folder.name}\0".encode())
+        if not _stamp_tree(digest, folder, newest, skip_links=True):
+            return None
+    if newest[0] > time.time_ns() - RACY_NS:
+        return None
+    return digest.hexdigest()
+
+
+def _stamp_tree(digest, folder: Path, newest: list[int], skip_links: bool) -> bool:
+    """Every file under `folder` into `digest`, sorted; False at a symbolic link."""
+    pending = [(os.fspath(folder), "")]
+    while pending:
+        path, prefix = pending.pop()
+        try:
+            with os.scandir(path) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except FileNotFoundError:
+            continue
+        except NotADirectoryError:
+            return False
+        folders = []
+        for entry in entries:
+            if entry.is_symlink():
+                if skip_links:
+                    return False
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                continue
+            info = entry.stat(follow_symlinks=False)
+            digest.update(_entry_bytes(prefix + entry.name, info))
+            newest[0] = max(newest[0], info.st_mtime_ns, info.st_ctime_ns)
+        pending.extend(reversed(folders))
+    return True
+
+
+def _entry_bytes(name: str, info: os.stat_result) -> bytes:
+    return (f"{name}\0{info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}\0"
+            .encode("utf-8", "surrogateescape"))
+
+
+def unchanged(cache: Path, inputs: str | None, output: Path, now: datetime) -> Told | None:
+    """What the last build told, if it ran on the same inputs, its output still holds every
+    file as it wrote it, and time has not changed what it would write."""
+    if inputs is None:
+        return None
+    try:
+        record = json.loads((cache / RECORD).read_bytes())
+        if record["inputs"] != inputs or record["output"] != os.fspath(output):
+            return None
+        if record["until"] is not None and now.timestamp() >= record["until"]:
+            return None
+        info = os.stat(output / MANIFEST)
+        if _manifest_stamp(info) != record["manifest"]:
+            return None
+        manifest = read_manifest(output)
+        sizes = record["sizes"]
+        if manifest is None or manifest.keys() != sizes.keys():
+            return None
+        written = info.st_mtime_ns
+        for rel, size in sizes.items():  # deleted or edited by hand: the build runs
+            entry = os.lstat(os.path.join(output, rel))
+            if (not stat.S_ISREG(entry.st_mode) or entry.st_size != size
+                    or entry.st_mtime_ns > written):
+                return None
+        return Told(record["articles"], record["pages"], record["feeds"], record["size"],
+                    tuple(Problem(path, line, message, True, excerpt, column)
+                          for path, line, message, excerpt, column in record["warnings"]),
+                    record["left_out"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save(cache: Path, inputs: str | None, output: Path, until: float | None, told: Told,
+         sizes: dict[str, int]) -> None:
+    """Keep what a build that wrote its output read and told; with no stamp (an input
+    changed too recently), forget the last record instead."""
+    path = cache / RECORD
+    if inputs is None:
+        path.unlink(missing_ok=True)
+        return
+    try:
+        info = os.stat(output / MANIFEST)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return
+    record = {"inputs": inputs, "output": os.fspath(output), "until": until,
+              "manifest": _manifest_stamp(info), "articles": told.articles,
+              "pages": told.pages, "feeds": told.feeds, "size": told.size,
+              "warnings": [[p.path, p.line, p.message, p.excerpt, p.column]
+                           for p in told.warnings],
+              "left_out": told.left_out, "sizes": sizes}
+    cache.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{RECORD}.tmp")
+    temporary.write_text(json.dumps(record, separators=(",", ":")), "utf-8")
+    os.replace(temporary, path)
+
+
+def forget(cache: Path) -> None:
+    (cache / RECORD).unlink(missing_ok=True)
+
+
+def _manifest_stamp(info: os.stat_result) -> list[int]:
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
