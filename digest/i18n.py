@@ -29,6 +29,7 @@ MESSAGES = Path(__file__).parent / "theme" / "messages"
 SITE_MESSAGES = "messages"  # the site's own catalogues, in layouts/
 
 
+@functools.lru_cache(maxsize=16)
 def locale_of(language: str, locale: str = "") -> Locale:
     """The CLDR locale for `locale` when given, else for `language`; a tag CLDR lacks whole
     (de-XYZ) falls back to its language (de). None of them known is a ValueError."""
@@ -112,6 +113,11 @@ def site_text(config, message: str, **values: object) -> str:
     feeds), in the site's language: from `strings:` and the theme's catalogue."""
     words = _site_words(config.language, config.locale, config.strings)
     return words.gettext(message) % values
+
+
+def site_date(config, day: date) -> str:
+    """A day in full in the site's language, for titles made outside the templates."""
+    return long_date(day, locale_of(config.language, config.locale))
 
 
 @functools.lru_cache(maxsize=8)

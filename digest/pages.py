@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
-from .i18n import site_text
+from .i18n import site_date, site_text
 from .model import Article, Heading, Tag, Topic
 from .site import Site
 
@@ -91,12 +91,14 @@ def site_pages(site: Site, config: Config) -> list[Page]:
     return [
         Page("index.html", base, "index.html", config.title,
              {"days": site.days[:config.front_page_days]}, main),
-        Page("archive/index.html", f"{base}archive/", "archive.html", "Archive",
-             {"months": site.months}, main),
-        Page("topics/index.html", f"{base}topics/", "topics.html", "Topics",
+        Page("archive/index.html", f"{base}archive/", "archive.html",
+             site_text(config, "Archive"), {"months": site.months}, main),
+        Page("topics/index.html", f"{base}topics/", "topics.html", site_text(config, "Topics"),
              {"topics": site.topics}, main),
-        Page("tags/index.html", f"{base}tags/", "tags.html", "Tags", {"tags": site.tags}, main),
-        Page("404.html", f"{base}404.html", "404.html", "Page not found", {}, main),
+        Page("tags/index.html", f"{base}tags/", "tags.html", site_text(config, "Tags"),
+             {"tags": site.tags}, main),
+        Page("404.html", f"{base}404.html", "404.html", site_text(config, "Page not found"),
+             {}, main),
     ]
 
 
@@ -123,12 +125,13 @@ def plan_part(part: Part, config: Config) -> list[Page]:
     if kind == "day":
         _, day, newer, older = part
         return [Page(f"{day.date:%Y/%m/%d}/index.html", day.url, "day.html",
-                     f"{day.date:%Y-%m-%d}", {"day": day, "newer": newer, "older": older},
+                     site_date(config, day.date), {"day": day, "newer": newer, "older": older},
                      site_feeds(config))]
     if kind == "topic":
         return _topic_pages(part[1], config)
     tag = part[1]
-    return _paginated(tag.url, tag.articles, config, "tag.html", f"Tagged “{tag.name}”",
+    return _paginated(tag.url, tag.articles, config, "tag.html",
+                      site_text(config, "Tagged “%(tag)s”", tag=tag.name),
                       {"tag": Heading.of(tag)}, (*site_feeds(config), *tag_feeds(config, tag)))
 
 
@@ -163,7 +166,8 @@ def _paginated(url: str, articles: tuple[Article, ...], config: Config, template
     base = config.base_path
     pages = []
     for number, page_url in enumerate(urls, start=1):
-        shown = title if number == 1 else f"{title}, page {number}"
+        shown = title if number == 1 else site_text(
+            config, "%(title)s, page %(number)d", title=title, number=number)
         pages.append(Page(
             f"{page_url.removeprefix(base)}index.html", page_url, template, shown,
             {**context, "articles": articles[(number - 1) * size:number * size],

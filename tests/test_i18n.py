@@ -322,6 +322,18 @@ def test_site_yaml_changes_any_word(site: SiteDir) -> None:
     assert "Themen" in index  # words not changed keep the catalogue's
 
 
+def test_page_titles_a_site_s_own_layouts_show_are_in_its_language(site: SiteDir) -> None:
+    site.write({**ARTICLES, "site.yaml": SITE_YAML + "language: de\n",
+                "layouts/tag.html": "<title>{{ page.title }}</title>\n",
+                "layouts/day.html": "<title>{{ page.title }}</title>\n",
+                "layouts/archive.html": "<title>{{ page.title }}</title>\n"})
+    site.build("--future")
+    assert site.read("archive/index.html") == "<title>Archiv</title>\n"
+    assert site.read("2026/11/23/index.html") == "<title>Montag, 23. November 2026</title>\n"
+    assert site.read("tags/klima/page/2/index.html") == \
+        "<title>Schlagwort „Klima“, Seite 2</title>\n"
+
+
 def test_strings_must_map_words_to_text(site: SiteDir) -> None:
     site.write({**ARTICLES, "site.yaml": "language: de\nstrings: [Startseite]\n"})
     run = site.digest("build")
