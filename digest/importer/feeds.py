@@ -46,8 +46,9 @@ def read_feed(text: str, origin: str) -> list[Clipping | Refused]:
         found.append(_item(
             origin=f"{origin} (item {number})", title=entry.get("title", ""), html=html,
             summary_html=summary_html if html != summary_html else "",
-            published=entry.get("published") or entry.get("dc_date") or entry.get("created"),
-            updated=entry.get("updated"), authors=authors, link=entry.get("link", ""),
+            # dict.get: feedparser's own get answers "updated" with the published date
+            published=dict.get(entry, "published") or dict.get(entry, "created"),
+            updated=dict.get(entry, "updated"), authors=authors, link=entry.get("link", ""),
             site=site, tags=[t.get("term", "") for t in entry.get("tags", [])], image=image))
     return found
 
