@@ -167,12 +167,11 @@ def add_static(files: dict[str, Content], project: Project) -> dict[str, Content
 def _until(articles: list[Article], now: datetime) -> float | None:
     """The first moment after `now` at which the output changes with time alone: an article
     dated later appears, or one leaves the news sitemap."""
-    moment = now.timestamp()
-    window = NEWS_WINDOW.total_seconds()
-    later = [when for article in articles
-             for when in (article.date.timestamp(), article.date.timestamp() + window)
-             if when > moment]
-    return min(later, default=None)
+    later = min((a.date for a in articles if a.date > now), default=None)
+    recent = min((a.date for a in articles if a.date > now - NEWS_WINDOW), default=None)
+    moments = [moment for moment in (later, recent and recent + NEWS_WINDOW)
+               if moment is not None and moment > now]
+    return min(moments).timestamp() if moments else None
 
 
 def _count_feeds(files: dict[str, Content]) -> int:
