@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from .checks import notice
 from .config import Config
 from .errors import DigestError, Problem, did_you_mean, problem
 from .limits import markdown_problem, size_problem, slug_problem
@@ -143,11 +144,12 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
                                                    "unusual markup, such as {attribute} "
                                                    "lists")) from None
     extra = {key: item.value for key, item in fields.items() if key not in KNOWN_KEYS}
+    findings = notice(body, body_text, body_line, f"{date:%Y/%m/%d}/{slug}/", fields, image)
     return ParsedArticle(
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
         topic_line=fields["topic"].line if "topic" in fields else 1, tags=tags,
         authors=authors, summary=summary, source=source, image=image, slug=slug, draft=draft,
-        html=body, extra=extra)
+        html=body, extra=extra, findings=findings)
 
 
 def place_article(parsed: ParsedArticle, config: Config) -> Article:
@@ -171,7 +173,7 @@ def place_article(parsed: ParsedArticle, config: Config) -> Article:
         summary=parsed.summary, source=parsed.source, image=image, slug=parsed.slug,
         draft=parsed.draft, html=parsed.html,
         url=f"{base}{parsed.date:%Y/%m/%d}/{parsed.slug}/", extra=parsed.extra,
-        base_path=base)
+        base_path=base, findings=parsed.findings)
 
 
 def _topic(written: tuple[str, str] | None, config: Config) -> Label:

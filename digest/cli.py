@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import scaffold
-from .build import Options, build, build_time
+from .build import Options, Result, build, build_time
 from .config import Config, override
 from .errors import DigestError, problem
 from .progress import Progress
@@ -32,9 +32,12 @@ def reports_problems(command):
         except DigestError as err:
             for item in err.problems:
                 click.echo(str(item), err=True)
-            count = len(err.problems)
-            click.echo(f"digest: {count} problem{'s' * (count != 1)}; nothing was written",
-                       err=True)
+            count = sum(1 for item in err.problems if not item.warning)
+            warned = len(err.problems) - count
+            said = [f"{count} problem{'s' * (count != 1)}"] if count else []
+            if warned:
+                said.append(f"{warned} warning{'s' * (warned != 1)}, errors under --strict")
+            click.echo(f"digest: {', '.join(said)}; nothing was written", err=True)
             sys.exit(1)
 
     return run
@@ -46,6 +49,16 @@ config_option = click.option(
          "is in, found by its site.yaml here or above.")
 drafts_option = click.option("--drafts", is_flag=True, help="Include articles marked draft.")
 future_option = click.option("--future", is_flag=True, help="Include articles dated later than now.")
+strict_option = click.option("--strict", is_flag=True,
+                             help="Treat warnings as errors: fail, and write nothing.")
+
+
+def tell_warnings(result: Result) -> None:
+    """The build's warnings on stderr, each once, and what it left out."""
+    for item in result.warnings:
+        click.echo(str(item), err=True)
+    if result.left_out:
+        click.echo(result.left_out, err=True)
 
 
 def find_project(config_file: Path | None) -> Project:
@@ -81,16 +94,19 @@ def main() -> None:
 @drafts_option
 @future_option
 @click.option("--clean", is_flag=True, help="Write every file again, reusing nothing.")
+@strict_option
 @reports_problems
 def build_command(config_file: Path | None, output: str | None, base_url: str | None,
-                  drafts: bool, future: bool, clean: bool) -> None:
+                  drafts: bool, future: bool, clean: bool, strict: bool) -> None:
     """Build the site into the output folder."""
     project, config = load(config_file, output=output, base_url=base_url)
     progress = Progress(sys.stderr)
     try:
-        result = build(project, config, Options(drafts, future, clean, progress), build_time())
+        result = build(project, config, Options(drafts, future, clean, progress, strict),
+                       build_time())
     finally:
         progress.close()
+    tell_warnings(result)
     click.echo(f"Built {result.articles} articles, {result.pages} pages, "
                f"{result.feeds} feeds in {result.seconds:.2f} s → {config.output}/")
     size = result.report.size if result.report else 0
@@ -103,13 +119,18 @@ def build_command(config_file: Path | None, output: str | None, base_url: str | 
 @config_option
 @drafts_option
 @future_option
+@strict_option
 @reports_problems
-def check_command(config_file: Path | None, drafts: bool, future: bool) -> None:
+def check_command(config_file: Path | None, drafts: bool, future: bool, strict: bool) -> None:
     """Check every article, template and setting; write nothing."""
     project, config = load(config_file)
-    result = build(project, config, Options(drafts, future), build_time(), write=False)
+    result = build(project, config, Options(drafts, future, strict=strict), build_time(),
+                   write=False)
+    tell_warnings(result)
+    count = len(result.warnings)
+    warned = f"{count} warning{'s' * (count != 1)}" if count else "no problems found"
     click.echo(f"OK: {result.articles} articles, {result.pages} pages, "
-               f"{result.feeds} feeds; no problems found")
+               f"{result.feeds} feeds; {warned}")
 
 
 @main.command("serve")

@@ -32,6 +32,7 @@ class State:
     version: int = 0
     changed: tuple[str, ...] = ()  # output paths the last rebuild wrote or removed
     problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # of the last rebuild, when it did not fail
 
 
 class Session(Protocol):
@@ -57,6 +58,7 @@ MAX_STREAMS = 64  # open pages listening for reloads; more are told to retry lat
 CHUNK = 64 * 1024  # files are sent a piece at a time, so memory stays flat
 # Changes to these kinds of files do not change how other pages look.
 PAGE_LIKE = (".html", ".xml", ".json", ".txt")
+SHOWN_WARNINGS = 50  # over open pages; the terminal has them all
 
 _TYPES = {".xml": "application/xml", ".json": "application/json", ".svg": "image/svg+xml",
           ".css": "text/css", ".js": "text/javascript", ".webmanifest": "application/manifest+json",
@@ -64,7 +66,7 @@ _TYPES = {".xml": "application/xml", ".json": "application/json", ".svg": "image
 
 RELOAD_SCRIPT = """<script>
 (function () {
-  var page = %(page)s, version = %(version)d, box = null;
+  var page = %(page)s, version = %(version)d, box = null, notes = null;
   function show(lines) {
     if (!box) {
       box = document.createElement("div");
@@ -78,10 +80,30 @@ RELOAD_SCRIPT = """<script>
     }
     box.textContent = "digest: the last rebuild failed\\n\\n" + lines.join("\\n");
   }
+  function warn(lines, count) {
+    if (!count) { if (notes) { notes.remove(); notes = null; } return; }
+    if (!notes) {
+      notes = document.createElement("aside");
+      notes.id = "digest-warnings";
+      notes.setAttribute("aria-label", "digest warnings");
+      notes.style.cssText = "position:fixed;inset:auto auto 0 0;max-width:100%%;" +
+        "max-height:50vh;overflow:auto;z-index:2147483646;margin:0;padding:.4rem .9rem;" +
+        "background:#2b2200;color:#fff3c4;border-top:3px solid #e5a000;" +
+        "font:13px/1.5 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap";
+      notes.appendChild(document.createElement("details"));
+      document.body.appendChild(notes);
+    }
+    var summary = document.createElement("summary"), text = document.createElement("div");
+    summary.textContent = "digest: " + count + " warning" + (count === 1 ? "" : "s");
+    text.textContent = lines.join("\\n") + (count > lines.length ?
+      "\\n... and " + (count - lines.length) + " more in the terminal" : "");
+    notes.firstChild.replaceChildren(summary, text);
+  }
   var source = new EventSource(%(events)s);
   source.addEventListener("state", function (event) {
     var state = JSON.parse(event.data);
     if (state.problems.length) { show(state.problems); version = state.version; return; }
+    warn(state.warnings, state.warned);
     if (state.version === version) return;
     version = state.version;
     if (box || state.all || state.changed.indexOf(page) >= 0) location.reload();
@@ -267,6 +289,9 @@ class Handler(BaseHTTPRequestHandler):
             "changed": changed,
             "all": any(not name.endswith(PAGE_LIKE) for name in changed),
             "problems": [str(p) for p in state.problems],
+            # a site can have thousands: the first ones, and how many in all
+            "warnings": [str(w) for w in state.warnings[:SHOWN_WARNINGS]],
+            "warned": len(state.warnings),
         }
         self.wfile.write(b"event: state\ndata: " + json.dumps(message).encode() + b"\n\n")
         self.wfile.flush()

@@ -33,6 +33,19 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Findings:
+    """What parsing noticed in an article for the build's warnings (see `checks`). Kept
+    with the parsed article, so that a build that does not parse it again warns the same."""
+
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, message): mistakes in the file alone
+    # links and images into the site: (as written, the path in the site it leads to, line);
+    # the path is ".." when the link leads out of the site
+    links: tuple[tuple[str, str, int], ...] = ()
+    ids: frozenset[str] = frozenset()  # of the body's elements, for links to #anchors
+    topic_line: int = 1  # of `topic:`, for a warning about the topic
+
+
+@dataclass(frozen=True)
 class ParsedArticle:
     """What parsing one file gives, and nothing of the site: no URLs, no labels, no
     defaults from site.yaml. It depends only on the file, the timezone and the Markdown
@@ -54,6 +67,7 @@ class ParsedArticle:
     draft: bool
     html: str  # the body; site-root links (/img/a.png) without the base path (see Article)
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    findings: Findings = field(default=Findings(), hash=False, compare=False)
 
 
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
@@ -95,6 +109,7 @@ class Article:
     url: str  # root-relative, with the base path: /news/2024/03/22/slug/
     extra: dict[str, Any] = field(default_factory=dict, hash=False)  # other front-matter keys
     base_path: str = "/"
+    findings: Findings = field(default=Findings(), hash=False, compare=False, repr=False)
 
     @cached_property
     def body(self) -> str:

@@ -55,3 +55,200 @@ def test_site_yaml_gets_the_same_hint(site: SiteDir) -> None:
             "start of another key; put the title in quotes: title: \"Evening Brief: the day\""
             ) in run.errors.splitlines()
     assert " 1 | title: Evening Brief: the day" in run.errors.splitlines()
+
+
+# name: (files added to a good site, the warning line it must print)
+WARNING_CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "a topic site.yaml does not list": (
+        {"site.yaml": "topics: [World, Business]\n",
+         "content/bad.md": "---\ntitle: T\ndate: 2025-01-01\ntopic: Wrold\n---\nx\n"},
+        "content/bad.md:4: warning: topic: 'Wrold' is not one of the topics of site.yaml "
+        "(did you mean 'World'?); add it there, or correct it here"),
+    "tags written as one string with commas": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\ntags: Markets, Energy\n---\nx\n"},
+        "content/bad.md:4: warning: tags: 'Markets, Energy' is one tag; for several, write "
+        "a list: tags: [Markets, Energy]"),
+    "the placeholder of digest new, published": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n"
+                           "Write the article here, in Markdown.\n"},
+        "content/bad.md:5: warning: the body still holds the text digest new put there "
+        "(\"Write the article here, in Markdown.\"): write the article, or mark it "
+        "draft: true"),
+    "a link to a page the site does not have": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\nFirst line.\n\n"
+                           "See [the other](/2025/01/01/nothing-here/).\n"},
+        "content/bad.md:7: warning: link /2025/01/01/nothing-here/ leads to no page of the "
+        "site"),
+    "a relative link to a page the site does not have": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n[x](../../02/gone/)\n"},
+        "content/bad.md:5: warning: link ../../02/gone/ leads to no page of the site"),
+    "a link in raw HTML to a topic the site does not have": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n"
+                           "<a href=\"/topics/sport/\">sport</a>\n"},
+        "content/bad.md:5: warning: link /topics/sport/ leads to no page of the site"),
+    "an image that is not in static/": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n![A chart](/img/chart.png)\n"},
+        "content/bad.md:5: warning: /img/chart.png: the site has no such file (put it in "
+        "static/img/chart.png)"),
+    "a lead image that is not in static/": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n"
+                           "image: {src: img/lead.jpg, alt: The lead}\n---\nx\n"},
+        "content/bad.md:4: warning: /img/lead.jpg: the site has no such file (put it in "
+        "static/img/lead.jpg)"),
+    "an anchor an article does not have": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n"
+                           "See [the scores](/2025/06/01/good/#scores).\n"},
+        "content/bad.md:5: warning: link /2025/06/01/good/#scores: the page has no #scores"),
+    "an anchor on its own page that is not there": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n## Results\n\n"
+                           "[below](#result)\n"},
+        "content/bad.md:7: warning: link #result: the page has no #result"),
+    "a link that leads out of the site": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n[up](../../../../../x/)\n"},
+        "content/bad.md:5: warning: link ../../../../../x/ leads out of the site"),
+    "a Markdown image without alt text": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\nText.\n\n![](/img/a.png)\n",
+         "static/img/a.png": b"png"},
+        "content/bad.md:7: warning: image /img/a.png has no alt text: say what it shows, for "
+        "readers who cannot see it (![what it shows](...) or alt=\"...\")"),
+    "a raw img without alt text": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n<img src=\"/img/a.png\">\n",
+         "static/img/a.png": b"png"},
+        "content/bad.md:5: warning: image /img/a.png has no alt text: say what it shows, for "
+        "readers who cannot see it (![what it shows](...) or alt=\"...\")"),
+    "a lead image with empty alt text": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n"
+                           "image: {src: /img/a.png, alt: ''}\n---\nx\n",
+         "static/img/a.png": b"png"},
+        "content/bad.md:4: warning: image: alt is empty: say what the image shows, for "
+        "readers who cannot see it"),
+}
+
+
+@pytest.mark.parametrize("name", WARNING_CASES)
+def test_a_mistake_that_builds_is_warned_about_once_cold_and_warm(site: SiteDir,
+                                                                   name: str) -> None:
+    files, message = WARNING_CASES[name]
+    site.write({**GOOD, **files})
+    cold = site.build()
+    assert [line for line in cold.errors.splitlines() if ": warning: " in line] == [message]
+    assert "Built 2 articles" in cold.output
+    # another article edited: this one comes from the parse cache in .digest-cache/
+    site.write({"content/good.md": article("Good article, edited")})
+    warm = site.build()
+    assert warm.errors == cold.errors
+    assert site.build().errors == cold.errors  # nothing changed: the build does not run
+    assert site.digest("build", "--clean").errors == cold.errors
+    checked = site.digest("check")
+    assert checked.exit_code == 0 and checked.errors == cold.errors
+    assert checked.output.rstrip().endswith("; 1 warning")
+
+
+@pytest.mark.parametrize("name", WARNING_CASES)
+def test_strict_makes_a_warning_an_error_and_writes_nothing(site: SiteDir, name: str) -> None:
+    files, message = WARNING_CASES[name]
+    site.write(GOOD)
+    site.build()
+    before = site.snapshot()
+    site.write(files)
+    for command in ("build", "check"):
+        run = site.digest(command, "--strict")
+        assert run.exit_code == 1
+        assert run.errors.splitlines() == [
+            message, "digest: 1 warning, errors under --strict; nothing was written"]
+    assert site.snapshot() == before
+
+
+def test_links_and_images_that_lead_somewhere_give_no_warning(site: SiteDir) -> None:
+    site.write({
+        "site.yaml": "base_url: https://example.org/news/\ntopics: [World]\n",
+        "content/a.md": "---\ntitle: A\ndate: 2025-01-02T10:00:00Z\ntopic: World\n"
+                        "tags: [Ελλάδα]\nimage: {src: /img/a.png, alt: A chart}\n---\n"
+                        "## Scores\n\nText.[^1]\n\n[^1]: A note.\n",
+        "content/b.md": "---\ntitle: B\ndate: 2025-01-03T10:00:00Z\ntopic: world\n---\n"
+                        "[a](/2025/01/02/a/) [a's scores](/2025/01/02/a/#scores) "
+                        "[relative](../../02/a/) [no slash](/2025/01/02/a) "
+                        "[the note](/2025/01/02/a/#fn:1) [main](#_main) "
+                        "[topic](/topics/world/) "
+                        "[tag](/tags/%CE%B5%CE%BB%CE%BB%CE%AC%CE%B4%CE%B1/) "
+                        "[tag as written](/tags/ελλάδα/) [feed](/feed.xml) [front](/) "
+                        "[query](/archive/?from=b) [away](https://example.com/missing/) "
+                        "[far](//example.com/x) [mail](mailto:desk@example.org) "
+                        "![A chart](/img/a.png) <img src=\"../../../../img/a.png\" alt=\"A\">\n",
+        "static/img/a.png": b"png",
+    })
+    run = site.build()
+    assert run.errors == ""
+    assert site.digest("check", "--strict").exit_code == 0
+
+
+def test_no_warning_for_unlisted_topics_when_site_yaml_lists_none_or_for_the_default(
+        site: SiteDir) -> None:
+    site.write({"content/a.md": article("A", topic="Anything"),
+                "content/b.md": article("B", "2025-06-02")})
+    assert site.build().errors == ""
+    site.write({"site.yaml": "topics: [World]\ndefault_topic: Briefs\n"})
+    assert site.build().errors.splitlines() == [
+        "content/a.md:4: warning: topic: 'Anything' is not one of the topics of site.yaml; "
+        "add it there, or correct it here"]
+
+
+def test_drafts_and_future_articles_left_out_are_said_once(site: SiteDir) -> None:
+    site.write({**GOOD,
+                "content/draft.md": article("Draft", draft="true"),
+                "content/later.md": article("Later", "2099-01-01"),
+                "content/both.md": article("Both", "2099-01-01", draft="true")})
+    run = site.build()
+    assert run.errors.splitlines() == [
+        "2 drafts and 1 future article left out: --drafts, --future"]
+    assert "Built 1 articles" in run.output
+    assert site.build("--drafts").errors.splitlines() == [
+        "2 future articles left out: --future"]
+    assert site.build("--future").errors.splitlines() == ["2 drafts left out: --drafts"]
+    assert site.build("--drafts", "--future").errors == ""
+    # left out is not a mistake: --strict builds
+    assert site.digest("build", "--strict").exit_code == 0
+
+
+def test_an_unpublished_draft_is_not_warned_about(site: SiteDir) -> None:
+    site.write({**GOOD, "content/draft.md": article(
+        "Draft", draft="true", body="Write the article here, in Markdown.\n\n![](/x.png)")})
+    assert site.build().errors.splitlines() == ["1 draft left out: --drafts"]
+    warned = site.build("--drafts").errors.splitlines()
+    assert len(warned) == 3 and all(": warning: " in line for line in warned)
+
+
+def test_a_warm_build_warns_from_the_cache_without_parsing_again(site: SiteDir,
+                                                                 monkeypatch) -> None:
+    site.write({**GOOD, "content/bad.md": "---\ntitle: T\ndate: 2025-01-01\ntags: a, b\n---\n"
+                                          "![](/img/none.png) [x](/nowhere/)\n"})
+    cold = site.build()
+    assert len(cold.errors.splitlines()) == 4
+    from digest.reuse import parsing
+
+    parsed: list[str] = []
+    real = parsing.parse_source
+
+    def counted(text: str, path: str, *args):
+        parsed.append(path)
+        return real(text, path, *args)
+
+    monkeypatch.setenv("DIGEST_WORKERS", "1")
+    monkeypatch.setattr(parsing, "parse_source", counted)
+    site.write({"content/good.md": article("Good article, edited")})
+    assert site.build().errors == cold.errors
+    assert parsed == ["content/good.md"]
+
+
+def test_a_cache_without_findings_is_not_used(site: SiteDir) -> None:
+    """A cache written before warnings existed would hide them: its format is refused."""
+    import json
+
+    site.write({**GOOD, "content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n[x](/no/)\n"})
+    cold = site.build()
+    cache = site.root / ".digest-cache/articles.jsonl"
+    header, *lines = [json.loads(line) for line in cache.read_bytes().splitlines()]
+    for entry in lines:
+        del entry[2]["findings"]
+    cache.write_text("".join(json.dumps(v) + "\n" for v in (header, *lines)), "utf-8")
+    assert site.build().errors == cold.errors

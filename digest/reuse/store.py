@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..i18n import MESSAGES
-from ..model import Article, Image, ParsedArticle, Source
+from ..model import Article, Findings, Image, ParsedArticle, Source
 from ..project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 6  # of the cache files; a change makes older caches start afresh
+_FORMAT = 7  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -373,8 +373,22 @@ def _article_to_json(article: ParsedArticle) -> dict:
         "source": [source.name, source.url] if source else None,
         "image": [image.src, image.alt, image.caption, image.credit] if image else None,
         "slug": article.slug, "draft": article.draft, "html": article.html,  # bytes apart
-        "extra": article.extra,
+        "extra": article.extra, "findings": _findings_to_json(article.findings),
     }
+
+
+def _findings_to_json(findings: Findings) -> list:
+    return [[list(w) for w in findings.warnings], [list(link) for link in findings.links],
+            sorted(findings.ids), findings.topic_line]
+
+
+def _findings_from_json(value: object) -> Findings:
+    warnings, links, ids, topic_line = value  # ValueError unless four
+    if not all(isinstance(i, str) for i in ids):
+        raise TypeError("not text")
+    return Findings(tuple((int(line), str(message)) for line, message in warnings),
+                    tuple((str(a), str(b), int(line)) for a, b, line in links),
+                    frozenset(ids), int(topic_line))
 
 
 def _article_from_json(item: dict, zone: ZoneInfo) -> ParsedArticle:
@@ -399,6 +413,6 @@ def _article_from_json(item: dict, zone: ZoneInfo) -> ParsedArticle:
         source=Source(*pair(item["source"])) if item["source"] else None,
         image=Image(*map(text, item["image"])) if item["image"] else None,
         slug=text(item["slug"]), draft=bool(item["draft"]), html=item["html"],
-        extra=dict(item["extra"]))
+        extra=dict(item["extra"]), findings=_findings_from_json(item["findings"]))
 
 
