@@ -175,7 +175,8 @@ def new_command(title: str, topic: str | None, config_file: Path | None) -> None
     """Create a new article file with its front matter."""
     project, config = load(config_file)
     path = scaffold.new_article(project, config, title, topic, build_time())
-    click.echo(f"Created {project.shown(path)}")
+    click.echo(f"Created {project.shown(path)}, a draft: remove its line 'draft: true' to "
+               "publish it")
 
 
 @main.command("import")

@@ -7,6 +7,7 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
+from .checks import PLACEHOLDER
 from .config import Config
 from .errors import DigestError, did_you_mean, problem
 from .project import Project
@@ -48,8 +49,9 @@ def new_article(project: Project, config: Config, title: str, topic: str | None,
         "tags: []\n"
         f"author: {_yaml_text(config.author)}\n"
         "summary: \n"
+        "draft: true            # left out of the site until this line is removed\n"
         "---\n"
-        "Write the article here, in Markdown.\n",
+        f"{PLACEHOLDER}\n",
         encoding="utf-8")
     return path
 
@@ -61,7 +63,7 @@ description: The day's news, grouped by topic.
 base_url: https://example.org/          # where the site is published; may end in a sub-path
 language: en                            # the theme's words, dates and times: de, fr, ja, ar, ...
 timezone: UTC                           # days are counted in this timezone
-topics:                                 # in display order
+topics:                                 # in display order; others are warned about
   - title: General
     description: Everything else.
 """

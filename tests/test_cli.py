@@ -17,8 +17,8 @@ def test_init_creates_a_site_that_builds_at_once(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.errors
     project = SiteDir(tmp_path / "news")
     assert (project.root / "site.yaml").is_file() and (project.root / "layouts").is_dir()
-    build = project.build()
-    assert "Built 1 articles" in build.output
+    build = project.build("--strict")
+    assert "Built 1 articles" in build.output and build.errors == ""  # no warning
     assert "Welcome to your news digest" in project.read("index.html")
     assert not (project.out / ".gitkeep").exists()
     again = site.digest("init", "news")
@@ -31,12 +31,20 @@ def test_new_writes_an_article_that_builds(site: SiteDir) -> None:
     assert run.exit_code == 0, run.errors
     # the build clock is 2026-01-01T00:00:00Z, 01:00 in Paris
     path = site.root / "content/world/2026-01-01-talks-resume-a-fresh-start.md"
-    assert run.output == f"Created {path.relative_to(site.root)}\n"
+    assert run.output == (f"Created {path.relative_to(site.root)}, a draft: remove its line "
+                          "'draft: true' to publish it\n")
     front = yaml.safe_load(path.read_text("utf-8").split("---")[1])
     assert front["title"] == 'Talks resume: "a fresh start"'
     assert front["topic"] == "World"
+    assert front["draft"] is True
     assert str(front["date"]).startswith("2026-01-01")
-    site.build()
+    assert site.build().errors == "1 draft left out: --drafts\n"
+    assert not (site.out / "2026/01/01/talks-resume-a-fresh-start/index.html").exists()
+    path.write_text(path.read_text("utf-8").replace("draft: true", "draft: false"), "utf-8")
+    assert site.build().errors == (
+        f"{path.relative_to(site.root)}:10: warning: the body still holds the text digest new "
+        "put there (\"Write the article here, in Markdown.\"): write the article, or mark it "
+        "draft: true\n")
     assert (site.out / "2026/01/01/talks-resume-a-fresh-start/index.html").is_file()
     again = site.digest("new", 'Talks resume: "a fresh start"', "--topic", "world")
     assert again.exit_code == 1 and "already exists" in again.errors
@@ -183,7 +191,7 @@ def test_commands_find_the_site_from_any_folder_inside_it(site: SiteDir) -> None
     assert run.output.rstrip().endswith("→ _site/")  # relative to the site, as ever
     assert "Found" in site.read("index.html")
     created = inside.digest("new", "Second", "--topic", "World")
-    assert created.output == "Created content/world/2026-01-01-second.md\n"
+    assert created.output.startswith("Created content/world/2026-01-01-second.md, a draft")
     assert (site.root / "content/world/2026-01-01-second.md").is_file()
     assert SiteDir(site.root / "layouts").digest("check").exit_code == 0
     assert not (site.root / "content" / "_site").exists()
