@@ -34,6 +34,8 @@ _CHROME = re.compile(r"""^(?:
   | (?:manage|cookie)\ (?:settings|preferences)\b.* | reject\ all | i\ agree | got\ it
   | like(?:\ loading)?\W* | loading\ comments\W* | leave\ a\ (?:reply|comment)\W*
   | (?:\d+\ )?(?:responses?|replies|thoughts|comments)\ (?:to|on)\b.{0,120}
+  | our\ standards:.* | headshot\ of\ .{2,60} | (?:add\ to\ )?playlist
+  | (?:image|photo|picture)\ (?:source|caption|credit),.{0,160}
   | privacy\ policy | terms\ of\ (?:use|service) | contact\ us | about\ us | careers
   | (?:to\ )?(?:see|read)\ more,?\ visit\b.* | loading\W* | advertisement\ \W+\ scroll.*
   | (?:image|photo|video|audio)\ (?:\d+\ of\ \d+|gallery)
@@ -75,7 +77,7 @@ def is_chrome(line: str) -> bool:
     """A line the page shows around every story: navigation, players, prompts, lists of
     other stories, cookie notices, copyright."""
     text = " ".join(line.split()).strip(" \t|•·>«»→←")
-    if not text:
+    if not re.search(r"[^\W_]", text):  # rules and separators: "___", "* * *"
         return True
     if is_copyright(text):
         return True
@@ -86,7 +88,9 @@ def is_chrome(line: str) -> bool:
 _AFTER_STORY = re.compile(r"^(?:related(?:\s+\w+)?|more\s+(?:stories|from|on|coverage|news)\b.{0,60}"
                           r"|read\s+more|see\s+also|recommended(?:\s+for\s+you)?|most\s+(?:popular|read|"
                           r"viewed)\b.{0,40}|trending(?:\s+now)?|you\s+(?:may|might)\s+also\s+like|"
-                          r"what\s+to\s+read\s+next|top\s+stories|latest\s+news|leave\s+a\s+(?:reply|"
+                          r"what\s+to\s+read\s+next|top\s+stories|latest\s+news|explore\s+more\b.*|"
+                          r"more\s+on\s+(?:this|these)\s+(?:story|stories|topics?)|"
+                          r"reuse\s+this\s+content|leave\s+a\s+(?:reply|"
                           r"comment)|(?:\d+\s+)?(?:comments|responses|replies)|share\s+this)\W*$",
                           re.IGNORECASE)
 
@@ -120,6 +124,7 @@ def byline_names(line: str) -> tuple[str, ...]:
 def split_names(text: str) -> tuple[str, ...]:
     """"Ana Ruiz, Jun Park and Li Wei, Example Wire" -> the three names; roles and
     outlets after a name are left out."""
+    text = re.sub(r"^(?:by|written by)\s+", "", text.strip(), flags=re.IGNORECASE)
     text = re.split(r"\s+(?:in|from|for)\s+[A-Z]|\s*\|\s*|\s+[–—-]\s+|\s*\(", text)[0]
     names = []
     for part in _SPLIT_NAMES.split(text):
@@ -130,6 +135,52 @@ def split_names(text: str) -> tuple[str, ...]:
         elif part and names and not _NAME_ONLY.match(part):
             break  # "Ana Ruiz, Example Wire": the outlet after the names
     return tuple(names)
+
+
+_ROLE_LINE = re.compile(rf"^(?P<name>{_NAME}?)\s*[,|–—-]?\s+(?:[\w&'’-]+\s+){{0,3}}?"
+                        r"(?i:correspondent|reporter|editor|writer|columnist|critic|"
+                        r"contributor|producer|photographer)(?:\s+(?:in|at|for)\s+[\w ]{2,30})?$")
+
+
+# "(AP Photo/Ana Ruiz)", "(Ana Ruiz/Example Wire via Getty Images)" at a caption's end
+_AGENCY_PHOTO = re.compile(r"\s*\((?P<who>[^()]{0,40}?(?:photo|foto|image|pool)s?\s*/\s*[^()]{2,80}"
+                           r"|[^()]{2,60}/[^()]{2,60}\s+via\s+[^()]{2,60})\)\s*$", re.IGNORECASE)
+# "Image source, Getty Images": a caption box read aloud
+_SOURCE_NOTE = re.compile(r"^(?:image|photo|picture)\s+(?:source|credit),\s*(?P<who>.+?)\s*"
+                          r"(?:(?:image|photo|picture)\s+caption,\s*(?P<caption>.*))?$",
+                          re.IGNORECASE)
+_CREDIT = re.compile(r"(?:\s*[(\[]?\s*(?:photo(?:graph)?|image|picture|credit|foto|illustration)s?"
+                     r"\s*(?:by|:|/)\s*(?P<who>[^()\[\]]{2,80}?)\s*[)\]]?\s*$)", re.IGNORECASE)
+_AGENCY = re.compile(r"\s+(?P<who>[A-Z][\w.'’ -]{1,60}/\s?[A-Z][\w.&'’ -]{1,60}"
+                     r"(?:\s+via\s+[\w .&'’-]+)?)\s*$")
+
+
+def split_credit(caption: str) -> tuple[str, str]:
+    """(caption, credit) of a caption that ends with its credit ("... Photograph: Ana Ruiz",
+    "... (Example Photo/Ana Ruiz)", "... Ana Ruiz/Example Wire"); credit "" when none."""
+    caption = " ".join(caption.split())
+    note = _SOURCE_NOTE.match(caption)
+    if note:
+        return note.group("caption") or "", note.group("who")
+    caption = re.sub(r"^(?:image|photo|picture)\s+caption,\s*", "", caption, flags=re.I)
+    match = _AGENCY_PHOTO.search(caption) or _CREDIT.search(caption) or _AGENCY.search(caption)
+    if not match:
+        return caption, ""
+    return caption[:match.start()].strip(), match.group("who").strip()
+
+
+def role_byline(line: str) -> str:
+    """The name of a byline without "By" ("Ana Ruiz Arts correspondent"), else ""."""
+    text = " ".join(line.split())
+    match = _ROLE_LINE.match(text) if words(text) <= 10 else None
+    if not match:
+        return ""
+    name = match.group("name")
+    # "Ana Ruiz Arts correspondent": the name is the capitalised words before the role's
+    parts = name.split()
+    while len(parts) > 2 and parts[-1][:1].isupper() and text.split()[len(parts)][:1].islower():
+        parts.pop()
+    return " ".join(parts)
 
 
 def bio_name(line: str) -> str:

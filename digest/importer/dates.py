@@ -61,7 +61,9 @@ _CALENDAR = (  # March 10, 2026 | 10 March 2026
     rf"|{_WEEKDAY}(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month2>{_MONTH_NAMES})\.?,?\s+"
     rf"(?P<year2>(?:19|20)\d\d))")
 _TIME_FIRST = re.compile(rf"\b{_TIME}{_ZONE}{_GLUE}{_CALENDAR}\b", re.IGNORECASE)
-_DATE_FIRST = re.compile(rf"\b{_CALENDAR}\b(?:{_GLUE}{_TIME}{_ZONE})?", re.IGNORECASE)
+# A year may run into the time when a page's text is copied: "March 22, 20243:16 PM GMT-4"
+_DATE_FIRST = re.compile(rf"\b{_CALENDAR}(?:\b|(?=\d{{1,2}}[:.]\d\d))(?:{_GLUE}{_TIME}{_ZONE})?",
+                         re.IGNORECASE)
 _SHIFT = re.compile(r"([+-])(\d{1,2}):?(\d\d)?")
 _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?)?\b")
@@ -99,6 +101,12 @@ def in_zone(local: datetime, abbreviation: str | None, shift: str | None = None)
 
 def find_moment(text: str) -> Moment | None:
     """The first date in `text`, with its time and zone when given; None when none."""
+    found = locate_moment(text)
+    return found[1] if found else None
+
+
+def locate_moment(text: str) -> tuple[int, Moment] | None:
+    """(where it starts, the first date in `text`), or None."""
     found = []
     for pattern in (_TIME_FIRST, _DATE_FIRST):
         for match in pattern.finditer(text):
@@ -112,7 +120,7 @@ def find_moment(text: str) -> Moment | None:
         moment = parse_moment(match.group(0))
         if moment:
             found.append((match.start(), moment))
-    return min(found, key=lambda pair: pair[0])[1] if found else None
+    return min(found, key=lambda pair: pair[0]) if found else None
 
 
 def parse_moment(text: str) -> Moment | None:

@@ -8,20 +8,14 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .chrome import byline_names, split_names, words
+from .chrome import byline_names, split_credit, split_names, words
 from .clipping import Clipping, LeadImage, Refused
 from .dates import Moment, parse_moment
 from .markdown import blocks_from_xml, join_blocks
-from .story import normal, sort_story, stamp
+from .story import normal, sort_story, stamps
 
 _BLOCKS = ("p", "div", "span", "time", "li", "dd", "small", "header", "address", "h2", "h3",
            "h4", "h5", "h6")
-_CREDIT = re.compile(r"(?:\s*[(\[]?\s*(?:photo(?:graph)?|image|picture|credit|foto|illustration)s?"
-                     r"\s*(?:by|:|/)\s*(?P<who>[^()\[\]]{2,80}?)\s*[)\]]?\s*$)", re.IGNORECASE)
-_AGENCY = re.compile(r"\s+(?P<who>[A-Z][\w.'’ -]{1,60}/\s?[A-Z][\w.&'’ -]{1,60}"
-                     r"(?:\s+via\s+[\w .&'’-]+)?)\s*$")
-
-
 def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = None) -> Clipping:
     """The story of a saved page; `page_url` is where it came from (for relative links),
     `folder` where it was saved (for a "Web page, complete" folder's images)."""
@@ -239,15 +233,24 @@ def _dates(tree, meta: dict, ld: dict) -> tuple[Moment | None, Moment | None]:
         text = element.text_content()
         if not text or len(text) > 160:
             continue
-        found = stamp(text)
-        if found:
-            kind, moment = found
+        for kind, moment in stamps(text):
+            # "Updated" in a box around a bare time: <div>Updated <span>11:34 AM ...</span>
+            context = " ".join(a.text_content() for a in list(element.iterancestors())[:2]
+                               if len(a.text_content()) < 200)
+            if not re.match(r"\s*(?:published|posted)", text, re.I) and re.search(
+                    r"\b(?:updated|modified)\b", context, re.IGNORECASE):
+                kind = "updated"
             if kind == "updated":
                 updated = _better(updated, moment)
             else:
                 published = _better(published, moment)
     if updated and published and updated.when.date() < published.when.date():
         updated = None
+    # A page gives its times in one zone: a time without one takes the other's.
+    if published and updated and (published.when.tzinfo is None) != (updated.when.tzinfo is None):
+        zone = published.when.tzinfo or updated.when.tzinfo
+        published, updated = (Moment(m.when if m.when.tzinfo else m.when.replace(tzinfo=zone),
+                                     m.has_time) for m in (published, updated))
     return published, updated
 
 
@@ -270,7 +273,9 @@ def _meta_authors(tree, meta: dict) -> tuple[str, ...]:
         if names:
             return names
     name = meta.get("author") or meta.get("article:author") or ""
-    return split_names(name) if name and not name.startswith("http") else ()
+    if not name or name.startswith("http"):
+        return ()
+    return byline_names(name) or split_names(name)
 
 
 def _tags(meta: dict, ld: dict, tree) -> tuple[str, ...]:
@@ -360,11 +365,7 @@ def _caption(figure) -> tuple[str, str]:
         if element is not caption_element and re.search(r"toggle|hide|expand|button", classes):
             element.drop_tree()
     caption = " ".join(caption_element.text_content().split())
-    if not credit:
-        match = _CREDIT.search(caption) or _AGENCY.search(caption)
-        if match:
-            credit = match.group("who").strip()
-            caption = caption[:match.start()].strip()
-    credit = re.sub(r"^(?:photo|image|credit|picture)s?\s*(?:by|:)\s*", "", credit,
+    caption, found = split_credit(caption)
+    credit = re.sub(r"^(?:photo|image|credit|picture)s?\s*(?:by|:)\s*", "", credit or found,
                     flags=re.IGNORECASE).strip(" ()[]")
     return caption.strip(), credit

@@ -8,13 +8,16 @@ import re
 from dataclasses import dataclass, field
 
 from .chrome import (bio_name, byline_names, contributor_note, ends_story, is_chrome,
-                     is_copyright, split_names, words)
-from .dates import Moment, find_moment
+                     is_copyright, role_byline, split_names, words)
+from .dates import Moment, locate_moment
 from .markdown import Block
 
-_STAMP = re.compile(r"^(?:(?P<kind>updated|last updated|modified|published|first published|"
-                    r"posted|posted on|originally published|updated on|published on)\b:?\s*)",
+_STAMP = re.compile(r"^(?:(?P<kind>updated|last updated|modified|last modified|published|"
+                    r"first published|posted|originally published|released)(?:\s+on)?\b:?\s*)",
                     re.IGNORECASE)
+# Where a second stamp starts in one line: "Published March 22, 2024Updated March 23, ..."
+_SECOND = re.compile(r"(?<=\S)\s*(?=(?:updated|last updated|modified|last modified)\b)",
+                     re.IGNORECASE)
 _VISIT = re.compile(r"\bvisit\s+(?P<url>https?://[^\s<>\"]+?)[.,)]?(?:\s|$)", re.IGNORECASE)
 _HOLDER = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?"
                      r"\s*,?\s*(?P<name>[^.|©]+?)\s*(?:\.|\||$)", re.IGNORECASE)
@@ -36,6 +39,17 @@ class Story:
     home_url: str = ""  # "To see more, visit https://..."
 
 
+def stamps(text: str) -> list[tuple[str, Moment]]:
+    """Every stamp of a date line: "Published March 22, 2024 Updated March 23, 2024, 10:05
+    a.m. ET" gives both; a line that is no date line gives []."""
+    parts = _SECOND.split(" ".join(text.split()), maxsplit=1)
+    found = [stamp(part) for part in parts]
+    if any(item is None for item in found):
+        whole = stamp(text)
+        return [whole] if whole else []
+    return found
+
+
 def stamp(text: str) -> tuple[str, Moment] | None:
     """("updated" or "published", when) for a date line such as "Updated March 10, 2026 at
     4:12 PM ET" or "March 10, 2026 · 5:00 AM ET"; None for any other line."""
@@ -43,17 +57,19 @@ def stamp(text: str) -> tuple[str, Moment] | None:
     if words(text) > 18:
         return None
     match = _STAMP.match(text)
-    moment = find_moment(text)
-    if moment is None:
+    located = locate_moment(text)
+    if located is None:
         return None
+    start, moment = located
     rest = _STAMP.sub("", text)
     # A line that is a date and little else: a stamp, not a sentence that mentions a day.
     if not match and words(rest) > 12:
         return None
     if not match and re.search(r"[a-z]{3,}\s+[a-z]{3,}\s+[a-z]{3,}", rest.split(",")[0]):
         return None
-    kind = "updated" if match and re.search(r"updated|modified", match.group("kind"), re.I) \
-        else "published"
+    # the word nearest before the date says which it is: "By Ana Ruiz Updated 11:34 AM ..."
+    said = re.findall(r"\b(updated|modified|published|posted)\b", text[:start], re.IGNORECASE)
+    kind = "updated" if said and said[-1].lower() in ("updated", "modified") else "published"
     return kind, moment
 
 
@@ -110,17 +126,18 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
             continue
         if is_chrome(text):
             continue
-        names = byline_names(text)
+        names = byline_names(text) or ((role_byline(text),) if index <= 12 and
+                                        role_byline(text) else ())
         if names:
             story.authors.extend(n for n in names if n not in story.authors)
             continue
-        found = stamp(text)
+        found = stamps(text)
         if found and (index <= 12 or index > last_long):
-            kind, moment = found
-            if kind == "updated":
-                story.updated = story.updated or moment
-            else:
-                story.published = story.published or moment
+            for kind, moment in found:
+                if kind == "updated":
+                    story.updated = story.updated or moment
+                else:
+                    story.published = story.published or moment
             by = re.search(r"\bby\s+(.+)$", text)  # "Posted on 2 May 2026 by Ana Ruiz"
             if by:
                 story.authors.extend(n for n in split_names(by.group(1))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from .chrome import is_chrome, words
+from .chrome import is_chrome, role_byline, split_credit, words
 from .clipping import Clipping, Refused
 from .markdown import Block, escape, join_blocks
-from .story import normal, sort_story, stamp
+from .story import normal, sort_story, stamp, stamps
 
 _DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[\w .'’-]{2,40})?\s*(?:\([^)]{2,40}\))?"
                        r"\s*(?:—|–|--|-)\s*\S")
@@ -57,8 +57,11 @@ def read_text(text: str, origin: str) -> Clipping:
             caption_lines |= set(range(first, last + 1))
     # The headline: of the title-like lines before the photo, date or byline (where the
     # story's header starts), the longest; site names and sections are shorter.
+    for index, line in enumerate(head):  # a caption that ends with its credit
+        if words(line) >= 6 and split_credit(line)[1]:
+            caption_lines.add(index)
     markers = [i for i, line in enumerate(head) if i in caption_lines or stamp(line)
-               or re.match(r"^(?:by|written by)\s", line, re.IGNORECASE)]
+               or re.match(r"^(?:by|written by)\s", line, re.IGNORECASE) or role_byline(line)]
     limit = min(markers) if markers else len(head)
     candidates = [index for index, line in enumerate(head[:limit])
                   if index not in caption_lines and not is_chrome(line)
