@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import SiteDir, article, assert_refused_and_untouched
+from test_browser import browser, page  # noqa: F401 - fixtures: Chromium, and a page in it
 
 GOOD = {"content/good.md": article("Good article")}
 
@@ -252,3 +253,76 @@ def test_a_cache_without_findings_is_not_used(site: SiteDir) -> None:
         del entry[2]["findings"]
     cache.write_text("".join(json.dumps(v) + "\n" for v in (header, *lines)), "utf-8")
     assert site.build().errors == cold.errors
+
+
+def test_the_dev_server_prints_each_warning_once_and_shows_them_on_open_pages(
+        site: SiteDir, serve) -> None:
+    import http.client
+    import json
+
+    warned = ("content/bad.md:4: warning: tags: 'Markets, Energy' is one tag; for several, "
+              "write a list: tags: [Markets, Energy]")
+    site.write({**GOOD, "content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n"
+                                          "tags: Markets, Energy\n---\nx\n"})
+    server = serve()
+    assert server.lines.count(warned) == 1
+    assert any(line.startswith("start: ") and line.endswith("; 1 warning")
+               for line in server.lines)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/__digest/events")
+    response = connection.getresponse()
+
+    def next_state() -> dict:
+        while not (line := response.fp.readline().decode()).startswith("data:"):
+            pass
+        return json.loads(line[len("data:"):])
+
+    state = next_state()
+    assert state["warnings"] == [warned] and state["warned"] == 1
+    site.write({"content/good.md": article("Good article, edited")})
+    line = server.wait_for("content/good.md changed")
+    assert line.endswith("; 1 warning")
+    assert server.lines.count(warned) == 1  # not printed again
+    assert next_state()["warned"] == 1
+    site.write({"content/bad.md": "---\ntitle: Minister says: we will win\ndate: 2025-01-01\n"
+                                  "---\nx\n"})
+    server.wait_for("content/bad.md changed")
+    problems = next_state()["problems"]
+    assert problems == [
+        "content/bad.md:2: invalid YAML: the title has ': ' in it, which YAML reads as the "
+        "start of another key; put the title in quotes: title: \"Minister says: we will win\""
+        "\n 2 | title: Minister says: we will win\n   |                     ^"]
+    site.write({"content/bad.md": article("Mended", "2025-01-01", tags="[Markets, Energy]")})
+    line = server.wait_for("content/bad.md changed")
+    assert "warning" not in line
+    state = next_state()
+    assert state["problems"] == [] and state["warned"] == 0
+    connection.close()
+
+
+def test_open_pages_show_the_warnings_folded_and_drop_them_once_fixed(
+        site: SiteDir, serve, page) -> None:
+    from playwright.sync_api import expect
+
+    from test_browser import url, wait_until_listening
+
+    site.write({**GOOD, "content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n"
+                                          "![](/x.png)\n"})
+    server = serve()
+    page.goto(url(server, "/2025/06/01/good/"))
+    wait_until_listening(page)
+    panel = page.locator("#digest-warnings")
+    expect(panel.locator("summary")).to_have_text("digest: 2 warnings")
+    expect(panel.locator("details")).not_to_have_attribute("open", "")
+    assert not page.get_by_text("/x.png: the site has no such file").is_visible()
+    panel.locator("summary").click()
+    expect(panel).to_contain_text("content/bad.md:5: warning: /x.png: the site has no such file")
+    expect(page.locator("h1")).to_have_text("Good article")
+    site.write({"content/bad.md": article("Mended", "2025-01-01")})
+    expect(panel).to_have_count(0, timeout=10_000)
+    site.write({"content/bad.md": "---\ntitle: Minister says: we will win\n"
+                                  "date: 2025-01-01\n---\nx\n"})
+    overlay = page.locator("#digest-problems")
+    expect(overlay).to_contain_text("put the title in quotes: title: \"Minister says: we will "
+                                    "win\"\n 2 | title: Minister says: we will win\n",
+                                    timeout=10_000)
