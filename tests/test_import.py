@@ -177,11 +177,22 @@ EXPECTED = {
         "The council says the restoration will repair the roof, replace the wiring and add a "
         "lift, and that the hall should reopen in the spring of 2028. Until then the "
         "orchestra will rehearse in the hall of the Eastbrook secondary school."),
+    "radio-orchard.txt": (
+        "content/local/2026-04-02-frost-threatens-the-apricot-bloom-so-growers-light-fires-in-the-orchards.md",
+        {"title": "Frost threatens the apricot bloom, so growers light fires in the orchards",
+         # a copied page runs the year into the time; "ET" in April is EDT
+         "date": "2026-04-02T05:45:00-04:00", "topic": "Local", "author": "Joaquín Ferrer",
+         "summary": "Apricot growers in the upper valley spent Tuesday night walking their rows "
+                    "with torches, lighting hundreds of small fires to keep a hard frost off "
+                    "trees that had just come into bloom."},
+        "Apricot growers in the upper valley spent Tuesday night walking their rows",
+        "Growers said it would be a week before they knew how much of the crop had survived. "
+        "The county extension office planned to visit orchards on Friday to count damaged buds."),
 }
 # The topic given with --topic: the text clippings and one page name no section.
 TOPIC_OPTION = {"radio-library.txt": "local", "ledger-snowplows.txt": "local",
                 "blog-bread.txt": "local", "paper-orchestra.txt": "local",
-                "wire-shipping.txt": "World", "wire-ferry-fire.html": "World"}
+                "radio-orchard.txt": "local", "wire-shipping.txt": "World", "wire-ferry-fire.html": "World"}
 
 # The pages' chrome: no paragraph of any article may start with one of these ...
 CHROME_LINES = [
@@ -203,7 +214,9 @@ CHROME_TEXT = [
     "Available On Air Stations", "Sponsor", "Tweet", "Print", "ADVERTISEMENT", "___",
     "Most Read", "Storm closes", "Link copied", "Bluesky", "Photograph", "Priya Nair",
     "Explore more", "Reuse this content", "Most viewed", "Classical music", "Lars Eide",
-    "Arts correspondent", "Print subscriptions", "Skip to navigation",
+    "Arts correspondent", "Print subscriptions", "Skip to navigation", "Headshot",
+    "Joaquín Ferrer", "Rafaela Stone", "Smudge pots", "Enlarge", "toggle caption", "Playlist",
+    "3-Minute Listen", "Keyboard shortcuts", "Navigation Menu", "Valley Public Media",
 ]
 
 
@@ -350,7 +363,7 @@ def test_a_second_import_writes_nothing_and_says_where_each_story_is(clipped: Si
     after = sorted(p.relative_to(clipped.root) for p in clipped.root.rglob("*") if p.is_file())
     assert before == after
     written = len([line for line in first.output.splitlines() if "  <- " in line])
-    assert written == 18
+    assert written == 19
     assert second.exit_code == 1  # the page without a date, the list of stories
     assert second.errors.splitlines()[-1] == (f"Imported 0 articles, skipped {written} already "
                                               "imported, refused 2")

@@ -177,17 +177,16 @@ def _json_ld(tree) -> dict:
 
 def _title(tree, meta: dict, ld: dict, site: str) -> str:
     heading = tree.find(".//h1")
+    page = tree.find(".//title")
     title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
-                   heading.text_content() if heading is not None else "")
-    if not title:
-        page = tree.find(".//title")
-        title = page.text_content() if page is not None else ""
-        if site:  # "Headline : Site", "Headline | Site", "Site - Headline"
-            for sep in (" : ", " | ", " – ", " — ", " - "):
-                if sep in title and site.casefold() in title.casefold():
-                    parts = [p for p in title.split(sep) if p.strip().casefold()
-                             != site.casefold()]
-                    title = sep.join(parts)
+                   heading.text_content() if heading is not None else "",
+                   page.text_content() if page is not None else "")
+    if site:  # "Headline : Site", "Headline | Site", "Site - Headline"
+        for sep in (" : ", " | ", " – ", " — ", " - "):
+            if sep in title and site.casefold() in title.casefold():
+                parts = [p for p in title.split(sep) if p.strip().casefold()
+                         != site.casefold()]
+                title = sep.join(parts)
     return " ".join(title.split())
 
 

@@ -95,12 +95,19 @@ def _file(path: Path, origin: str) -> Iterator[Input | Refused]:
     yield Input(origin, text, kind, folder=path.parent)
 
 
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
+
+
 def _decode(data: bytes, origin: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
+    declared = _CHARSET.search(data[:4096])  # a saved page says how it is encoded
+    encodings = ["utf-8-sig", "cp1252"]
+    if declared:
+        encodings.insert(0, declared.group(1).decode("ascii"))
+    for encoding in encodings:
         try:
-            text = data.decode(encoding)
+            text = data.decode(encoding).removeprefix("\ufeff")
             break
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
     else:  # cp1252 leaves five bytes undefined
         text = data.decode("latin-1")

@@ -73,6 +73,14 @@ def stamp(text: str) -> tuple[str, Moment] | None:
     return kind, moment
 
 
+_LINK_ITEM = re.compile(r"^(?:- |\d+\. )\[[^\]]*\]\([^)]*\)$")
+
+
+def _only_links(markdown: str) -> bool:
+    """A list whose every item is one link and nothing else."""
+    return all(_LINK_ITEM.match(line.strip()) for line in markdown.split("\n"))
+
+
 def sort_story(blocks: list[Block], known: set[str]) -> Story:
     """The story in `blocks`; `known` holds texts already in the front matter (title,
     caption, credit), dropped wherever they are repeated."""
@@ -81,6 +89,7 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
     last_long = max((i for i, b in enumerate(blocks) if b.kind == "p" and words(b.text) >= 15),
                     default=len(blocks) - 1)
     ended = False  # past the story: related links, comments, the copyright line
+    after_chrome = False  # the block before was a chrome heading ("Related stories")
     for index, block in enumerate(blocks):
         text = block.text
         if index > last_long and (ends_story(text) or is_copyright(text)):
@@ -104,9 +113,10 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
                 story.home_url = visit.group("url")
             continue
         if block.kind not in ("p", "h") or not text:
-            if block.kind in ("list",) and all(is_chrome(line) for line in
-                                               block.markdown.split("\n- ")):
+            if block.kind == "list" and (after_chrome and _only_links(block.markdown) or all(
+                    is_chrome(line) for line in block.markdown.split("\n- "))):
                 continue
+            after_chrome = False
             story.blocks.append(block)
             continue
         if normal(text) in known or (known and normal(text) and any(
@@ -124,8 +134,18 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
         if visit and words(text) <= 20 and re.match(r"^(?:to\s+)?(?:see|read)\s+more", text, re.I):
             story.home_url = story.home_url or visit.group("url")
             continue
-        if is_chrome(text):
+        headshot = re.match(r"^(?:[Hh]eadshot|[Pp]ortrait|[Pp]hoto) of ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})$",
+                            text)
+        if headshot and index <= 12:  # the author's photo, named for screen readers
+            story.authors.append(headshot.group(1)) if headshot.group(1) not in \
+                story.authors else None
             continue
+        if is_chrome(text) or ends_story(text):
+            after_chrome = True
+            continue
+        if block.kind == "list" and after_chrome and _only_links(block.markdown):
+            continue  # "Related stories" and its list
+        after_chrome = False
         names = byline_names(text) or ((role_byline(text),) if index <= 12 and
                                         role_byline(text) else ())
         if names:

@@ -53,7 +53,7 @@ def read_text(text: str, origin: str) -> Clipping:
             caption_lines.add(index)
     if caption_lines:
         first, last = min(caption_lines), max(caption_lines)
-        if last - first <= 3:
+        if last - first <= 6:  # "hide caption", "toggle caption", the credit between
             caption_lines |= set(range(first, last + 1))
     # The headline: of the title-like lines before the photo, date or byline (where the
     # story's header starts), the longest; site names and sections are shorter.
