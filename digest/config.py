@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import DigestError, Problem, did_you_mean, problem
-from .i18n import check_locale
+from .i18n import check_locale, site_text
 from .slugs import match_key, slugify
 from .yamltext import Field, load_mapping, type_name
 
@@ -121,6 +121,9 @@ def parse_config(text: str, path: str) -> Config:
                                 "--output"))
     if problems:
         raise DigestError(problems)
+    if "description" not in fields:  # the default, in the site's language
+        config = dataclasses.replace(
+            config, description=site_text(config, "The day's news, grouped by topic."))
     return config
 
 

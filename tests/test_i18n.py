@@ -334,6 +334,17 @@ def test_page_titles_a_site_s_own_layouts_show_are_in_its_language(site: SiteDir
         "<title>Schlagwort „Klima“, Seite 2</title>\n"
 
 
+def test_the_default_description_is_in_the_site_s_language(site: SiteDir) -> None:
+    site.write({**ARTICLES, "site.yaml": "language: fr\n"})
+    site.build("--future")
+    assert "L’actualité du jour, classée par rubrique." in shown(site.read("index.html"))
+    assert "<description>L’actualité du jour" in site.read("feed.xml")
+    site.write({"site.yaml": "language: fr\ndescription: Nos nouvelles\n"})
+    site.build("--future")
+    assert "Nos nouvelles" in site.read("index.html")
+    assert "actualité du jour" not in site.read("index.html")
+
+
 def test_strings_must_map_words_to_text(site: SiteDir) -> None:
     site.write({**ARTICLES, "site.yaml": "language: de\nstrings: [Startseite]\n"})
     run = site.digest("build")
