@@ -125,6 +125,19 @@ def _site_words(language: str, locale: str, strings: tuple) -> gettext.NullTrans
     return translations(language, locale, strings)
 
 
+def _where(path: Path, err: Exception) -> tuple[int, str]:
+    """The line of a catalogue Babel refused, found by its text (Babel's own count is not
+    reliable), and its message without that count."""
+    message = re.sub(r" on \d+( \d+)?$", "", str(err)) or type(err).__name__
+    bad = str(getattr(err, "line", "") or "").strip()
+    number = 0
+    if bad:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+        number = next((n for n, text in enumerate(lines, 1) if text.strip() == bad), 0)
+        message += f": {bad[:60]}"
+    return number, f"message catalogue: {message}"
+
+
 def _catalogue_names(locale: Locale) -> list[str]:
     """pt_BR.po, then pt.po: the most particular first."""
     names = [str(locale)]
@@ -141,8 +154,7 @@ def _compiled(path: Path, stamp: int, size: int, shown: str) -> bytes:
         with path.open("rb") as file:
             catalog = read_po(file, abort_invalid=True)
     except Exception as err:  # noqa: BLE001 - any parse failure is the file's
-        line = getattr(err, "lineno", 0) or 0
-        raise DigestError(problem(shown, line, f"message catalogue: {err}")) from None
+        raise DigestError(problem(shown, *_where(path, err))) from None
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     return buffer.getvalue()
