@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.lists import format_list
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 from babel.messages.mofile import write_mo
@@ -53,6 +54,17 @@ def check_locale(language: str, locale: str) -> str:
 
 def is_right_to_left(language: str, locale: str = "") -> bool:
     return locale_of(language, locale).character_order == "right-to-left"
+
+
+def open_graph_locale(language: str, locale: str = "") -> str:
+    """OpenGraph's language_TERRITORY (de_DE, pt_BR): the territory CLDR finds likeliest
+    when the tag names none."""
+    found = locale_of(language, locale)
+    territory = found.territory
+    if not territory:
+        likely = get_global("likely_subtags").get(found.language, "")
+        territory = likely.split("_")[-1] if likely.count("_") >= 1 else ""
+    return f"{found.language}_{territory}" if territory else found.language
 
 
 class Words(gettext.NullTranslations):

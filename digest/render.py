@@ -38,7 +38,8 @@ def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Env
         newstyle=True)
     environment.globals.update(
         config=config, text_direction="rtl" if i18n.is_right_to_left(
-            config.language, config.locale) else "ltr")
+            config.language, config.locale) else "ltr",
+        open_graph_locale=i18n.open_graph_locale(config.language, config.locale))
     environment.filters.update(
         long_date=lambda day: i18n.long_date(day, locale),
         plain_date=lambda day: i18n.plain_date(day, locale),

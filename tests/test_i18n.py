@@ -141,6 +141,7 @@ ENGLISH = ["Front page", "Skip to content", "Sections", "Source:", "Newer", "Old
            "Updated", "By Ana", "RSS feed", "Earlier days", "Page not found", "Monday",
            "Tuesday", "Wednesday", "PM", "AM", " article", "Topic", "Archive", "Days",
            "Sorry", "the front page"]
+OPEN_GRAPH = {"de": "de_DE", "fr": "fr_FR", "ja": "ja_JP", "ar": "ar_EG"}
 SAME_IN = {"fr": {"Sections", "Archive", " article"}}  # words French writes as English does
 
 
@@ -210,6 +211,8 @@ def test_feeds_keep_the_formats_their_specs_require(sites: dict[str, SiteDir],
     offset = {"de": "+0100", "fr": "+0100", "ja": "+0900", "ar": "+0300"}[language]
     assert f"<pubDate>Tue, 24 Nov 2026 17:05:00 {offset}</pubDate>" in rss
     assert f"<language>{language}</language>" in rss
+    assert f'<meta property="og:locale" content="{OPEN_GRAPH[language]}">' in \
+        site.read("2026/11/23/three/index.html")
     atom = site.read("atom.xml")
     assert f"<published>2026-11-24T17:05:00{offset[:3]}:{offset[3:]}</published>" in atom
     for name in ("feed.xml", "atom.xml", "tags/klima/feed.xml"):
