@@ -91,10 +91,10 @@ EXPECTED = {
         "The state transport board is expected to rule on a $120 million grant in April. If "
         "it agrees, construction could start in the fall of 2027, and the first trams would "
         "run in 2030."),
-    "blog-beekeeping.html": (
-        "content/bees/2025-11-02-what-the-hives-told-us-this-winter.md",
+    "blog-beekeeping.html": (  # its category, Bees, is not a topic of the site
+        "content/general/2025-11-02-what-the-hives-told-us-this-winter.md",
         {"title": "What the hives told us this winter", "date": "2025-11-02T08:30:00+00:00",
-         "updated": "2025-11-04T19:10:00+00:00", "topic": "Bees", "tags": ["Winter", "Wasps"],
+         "updated": "2025-11-04T19:10:00+00:00", "topic": "General", "tags": ["Winter", "Wasps"],
          "author": "Wren Okafor",
          "summary": "Every November I open the hives one last time before the cold sets in, "
                     "and every November I learn that I know less about bees than I thought. "
@@ -262,7 +262,7 @@ def test_the_body_keeps_headings_lists_quotes_tables_links_and_emphasis(
     assert "\n- The first crossing now leaves at 7:40 AM instead of 5:50 AM.\n" in text
     assert "\n> “A glacier is a savings account for water." in text
     assert "| Item | Cost |\n| --- | --- |\n| Track and stops | $131 million |" in text
-    assert "\n### What went wrong in hive six\n" in text
+    assert "\n## What went wrong in hive six\n" in text  # an <h3> under the <h1>: renumbered
     assert "The short answer is **wasps**." in text
     assert "1. Narrow the entrances in late August, not late September.\n2. Check" in text
     assert "\n## What I used\n\n- 500 g dark rye flour\n" in text  # a text clipping's list
@@ -580,3 +580,24 @@ def test_a_saved_page_folder_imports_the_page_and_not_its_resources(clipped: Sit
     run = clipped.digest("import", "saved")
     assert run.exit_code == 0, run.errors
     assert run.output.splitlines()[-1] == "Imported 1 article"
+
+
+def test_the_imported_site_passes_the_nu_html_checker_and_warns_of_nothing(
+        clipped: SiteDir) -> None:
+    import os
+
+    from test_published_site import VNU_JAR
+
+    clipped.digest("import", str(FIXTURES))
+    run = clipped.build("--future")
+    assert run.errors == ""  # no warning about any imported article
+    if not VNU_JAR.is_file() or not shutil.which("java"):
+        assert not os.environ.get("CI"), "the Nu Html Checker is missing; .ci/run installs it"
+        pytest.skip("the Nu Html Checker is not installed (.ci/run installs it)")
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--skip-non-html", str(clipped.out)],
+        capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    problems = [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in messages
+                if m["type"] == "error" or m.get("subType") == "warning"]
+    assert problems == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -155,7 +155,7 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
         outcome.skipped.append((clip.origin, holder))
         report(f"{clip.origin}: skipped: already imported as {holder}", False)
         return
-    topic = _topic(config, choices.topic or clip.topic)
+    topic = _topic(config, choices.topic) if choices.topic else _topic(config, clip.topic, True)
     tags = choices.tags or clip.tags
     clip = clip.but(tags=tuple(t for t in tags if slugify(t)))
     when = clip.date.when if clip.date.when.tzinfo else clip.date.when.replace(tzinfo=config.zone)
@@ -171,6 +171,8 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
     if clip.image and clip.image.local:
         clip = clip.but(image=_copy_image(project, clip.image, f"{day}-{slug}",
                                           choices.dry_run))
+    if clip.image and not clip.image.alt:  # the page said nothing: its caption or headline
+        clip = clip.but(image=replace(clip.image, alt=clip.image.caption or clip.title))
     if not clip.summary:  # as digest would take it, but written down to be edited
         first = plain_text(first_paragraph(renderer.to_html(clip.body)))
         clip = clip.but(summary=_DATELINE.sub("", first) or first)
@@ -192,14 +194,16 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
     report(f"{shown}  <- {clip.origin}", False)
 
 
-def _topic(config: Config, name: str | None) -> str:
-    """The site's spelling of the topic; an unknown one under strict_topics gives way to
-    the default topic."""
+def _topic(config: Config, name: str | None, from_page: bool = False) -> str:
+    """The site's spelling of the topic. A page's own section that the site does not list
+    gives way to the default topic when site.yaml lists its topics (a site that lists none
+    takes any); the one given with --topic is kept."""
     name = " ".join((name or "").split()) or config.default_topic
     for topic in config.topics:
         if match_key(topic.title) == match_key(name):
             return topic.title
-    if config.strict_topics or not slugify(name):
+    if (config.strict_topics or not slugify(name) or from_page and config.topics
+            and match_key(name) != match_key(config.default_topic)):
         return config.default_topic
     return name
 

@@ -155,7 +155,20 @@ def _table(element, base: str) -> str:
 
 
 def join_blocks(blocks: list[Block]) -> str:
-    return "\n\n".join(block.markdown for block in blocks) + "\n"
+    """The body's Markdown. Its headings are renumbered from ## on without gaps: the
+    article's page gives the title the only <h1>, and a page that went from <h1> to <h3>
+    fails the HTML checker."""
+    levels = sorted({len(b.markdown) - len(b.markdown.lstrip("#")) for b in blocks
+                     if b.kind == "h"})
+    new_level = {level: min(2 + rank, 6) for rank, level in enumerate(levels)}
+    parts = []
+    for block in blocks:
+        text = block.markdown
+        if block.kind == "h":
+            level = len(text) - len(text.lstrip("#"))
+            text = "#" * new_level[level] + text[level:]
+        parts.append(text)
+    return "\n\n".join(parts) + "\n"
 
 
 _HTML_TO_XML = {"p": "p", "li": "item", "blockquote": "quote", "table": "table", "tr": "row",
