@@ -601,3 +601,37 @@ def test_the_imported_site_passes_the_nu_html_checker_and_warns_of_nothing(
     problems = [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in messages
                 if m["type"] == "error" or m.get("subType") == "warning"]
     assert problems == []
+
+
+LINES = st.lists(st.one_of(
+    st.text(max_size=80), st.sampled_from([
+        "By Ana Ruiz and Jun Park", "Updated March 10, 2026 at 4:12 PM ET", "Share", "©",
+        "HARBOR CITY — The council met on Monday and voted to close the old pier for repairs.",
+        "Ana Ruiz is a reporter.", "- a bullet", "Related", "Photo: X/Y", "", "___"])),
+    max_size=30).map("\n".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=LINES)
+def test_any_text_clipping_gives_a_story_or_a_reason(text: str) -> None:
+    from digest.importer.text import read_text
+
+    try:
+        clip = read_text(text, "x.txt")
+    except Refused as err:
+        assert err.message
+    else:
+        assert clip.title and clip.body.strip()
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=LINES, wrapper=st.sampled_from(["<article>{}</article>", "<div>{}</div>", "{}"]))
+def test_any_page_gives_a_story_or_a_reason(body: str, wrapper: str) -> None:
+    from html import escape
+
+    from digest.importer.sources import Input, read_input
+
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in body.split("\n"))
+    page = f"<html><head><title>T</title></head><body>{wrapper.format(paragraphs)}</body></html>"
+    for found in read_input(Input("x.html", page, "html")):
+        assert isinstance(found, Refused) and found.message or found.body.strip()

@@ -183,12 +183,14 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
         raise Refused("the article made from it would not build: "
                       + "; ".join(p.message for p in err.problems)) from None
     if not choices.dry_run:
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("x", encoding="utf-8", newline="\n") as file:
                 file.write(text)
         except FileExistsError:
             raise Refused(f"{shown} appeared while importing; not overwritten") from None
+        except OSError as err:
+            raise Refused(f"cannot write {shown} ({err.strerror})") from None
     existing.add(clip, shown, day, slug)
     outcome.written.append((shown, clip.origin))
     report(f"{shown}  <- {clip.origin}", False)
@@ -232,8 +234,12 @@ def _copy_image(project: Project, image, stem: str, dry_run: bool):
         number += 1
         target = project.static / "images" / f"{stem}-{number}{suffix}"
     if not dry_run:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(image.local, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(image.local, target)
+        except OSError as err:
+            raise Refused(f"cannot copy its image to {project.shown(target)} "
+                          f"({err.strerror})") from None
     src = "/" + target.relative_to(project.static).as_posix()
     return type(image)(src, image.alt, image.caption, image.credit, None)
 

@@ -188,3 +188,8 @@ def read_input(item: Input) -> list[Clipping | Refused]:
         return [read_text(item.text, item.origin)]
     except Refused as err:
         return [Refused(err.message, err.origin or item.origin)]
+    except RecursionError:
+        return [Refused("the page is nested too deeply to be read", item.origin)]
+    except Exception as err:  # noqa: BLE001 - an extractor's failure on odd input
+        return [Refused(f"could not be read ({type(err).__name__}: {err}); save it again, "
+                        "or copy its text into a .txt file", item.origin)]
