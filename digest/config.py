@@ -265,6 +265,9 @@ def _check_topics(item: Field, path: str, problems: list[Problem]) -> tuple[Topi
     return tuple(topics)
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
 def _check_strings(item: Field, path: str, problems: list[Problem]
                    ) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
     """`strings: {"Front page": "Startseite"}`; a msgid with plurals takes a list."""
@@ -282,5 +285,15 @@ def _check_strings(item: Field, path: str, problems: list[Problem]
             problems.append(problem(path, item.line, f"strings: '{key}' must map to a text, "
                                                      "or to a list of texts for plurals"))
             continue
-        found.append((key, value))
+        wanted = set(_PLACEHOLDER.findall(key)) | {"num"}
+        for text in (value,) if isinstance(value, str) else value:
+            names = set(_PLACEHOLDER.findall(text))
+            if names - wanted or "%" in _PLACEHOLDER.sub("", text).replace("%%", ""):
+                shown = ", ".join(f"%({name})s" for name in sorted(wanted - {"num"}))
+                allowed = f"only {shown}" if shown else "no placeholder"
+                problems.append(problem(path, item.line, f"strings: '{text}' for '{key}' may "
+                                        f"use {allowed}; write %% for a %"))
+                break
+        else:
+            found.append((key, value))
     return tuple(sorted(found))

@@ -353,6 +353,11 @@ def test_strings_must_map_words_to_text(site: SiteDir) -> None:
     run = site.digest("build")
     assert run.exit_code == 1
     assert "site.yaml:2: strings: expected a mapping" in run.errors
+    site.write({"site.yaml": 'language: de\nstrings: {"More in %(topic)s": "Mehr %(thema)s"}\n'})
+    run = site.digest("build")
+    assert run.exit_code == 1
+    assert "site.yaml:2: strings: 'Mehr %(thema)s' for 'More in %(topic)s' may use only " \
+        "%(topic)s; write %% for a %" in run.errors
 
 
 def test_a_site_catalogue_changes_words_and_a_broken_one_is_a_problem(site: SiteDir) -> None:
