@@ -61,7 +61,7 @@ class Staged:
 
 # bytes to write, a file to copy, the file already there, or the file already in the new one
 Content = bytes | Path | Kept | Staged
-_TEMPORARY = ".digest-tmp"  # suffix of the files update_site writes before renaming them
+_TEMPORARY = ".digest-tmp"  # suffix of the files written beside their place, then renamed
 
 
 @dataclass(frozen=True)
