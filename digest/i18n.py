@@ -22,6 +22,7 @@ from babel.core import get_global
 from babel.lists import format_list
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from .errors import DigestError, problem
@@ -72,11 +73,12 @@ class Words(gettext.NullTranslations):
     of texts (one a plural form) for a msgid with plurals."""
 
     def __init__(self, strings: tuple[tuple[str, str | tuple[str, ...]], ...],
-                 fallback: gettext.NullTranslations):
+                 fallback: gettext.NullTranslations, locale: Locale):
         super().__init__()
         self._strings = dict(strings)
         self.add_fallback(fallback)
-        self._plural = getattr(fallback, "plural", lambda n: int(n != 1))
+        # which of a list's texts to show for a number: the language's plural rule
+        self._plural = gettext.c2py(get_plural(locale).plural_expr)
 
     def gettext(self, message: str) -> str:
         found = self._strings.get(message)
@@ -103,7 +105,8 @@ def translations(language: str, locale: str, strings: tuple = (),
                  layouts: Path | None = None) -> gettext.NullTranslations:
     """The words for a site: `strings` first, then its catalogue in `layouts`, then the
     theme's."""
-    names = _catalogue_names(locale_of(language, locale))
+    found_locale = locale_of(language, locale)
+    names = _catalogue_names(found_locale)
     found: gettext.NullTranslations = gettext.NullTranslations()
     folders = [(MESSAGES, "(default theme) messages/")]
     if layouts is not None:
@@ -117,12 +120,13 @@ def translations(language: str, locale: str, strings: tuple = (),
                 catalogue.add_fallback(found)
                 found = catalogue
                 break
-    return Words(strings, found) if strings else found
+    return Words(strings, found, found_locale) if strings else found
 
 
 def site_text(config, message: str, **values: object) -> str:
-    """One of the theme's words outside the templates (the titles and descriptions of
-    feeds), in the site's language: from `strings:` and the theme's catalogue."""
+    """One of the theme's words outside the templates (page titles as pages.py gives them,
+    feed titles and descriptions, the default description), in the site's language: from
+    `strings:` and the theme's catalogue."""
     words = _site_words(config.language, config.locale, config.strings)
     return words.gettext(message) % values
 

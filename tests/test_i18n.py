@@ -348,6 +348,16 @@ def test_the_default_description_is_in_the_site_s_language(site: SiteDir) -> Non
     assert "actualité du jour" not in site.read("index.html")
 
 
+def test_a_plural_in_site_yaml_follows_the_language_s_plural_rule(site: SiteDir) -> None:
+    site.write({**ARTICLES, "site.yaml": SITE_YAML + (
+        'language: ar\nstrings: {"%(num)d article": [zero, one, two, "few %(num)d", many, '
+        'other]}\n')})
+    site.build("--future")
+    archive = shown(site.read("archive/index.html"))
+    assert "few 3" in archive and "one" in archive  # November's 3, October's 1
+    assert "two" in shown(site.read("2026/11/24/index.html"))
+
+
 def test_strings_must_map_words_to_text(site: SiteDir) -> None:
     site.write({**ARTICLES, "site.yaml": "language: de\nstrings: [Startseite]\n"})
     run = site.digest("build")
