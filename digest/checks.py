@@ -54,7 +54,10 @@ def notice(body_html: str, body: str, body_line: int, folder: str, front: dict[s
                                   f"(\"{PLACEHOLDER}\"): write the article, or mark it "
                                   "draft: true"))
             break
-    links: list[tuple[str, str, int]] = []
+    links: list[tuple[str, str, str, int]] = []
+    ids = frozenset(html.unescape(next(filter(None, match.groups()), ""))
+                    for match in _ID.finditer(body_html))
+    own = folder + "index.html"
     for tag in _LINK_TAG.finditer(body_html):
         name = tag.group(1).lower()
         attributes = {key.lower(): html.unescape(value.strip("\"'")) if value else ""
@@ -65,27 +68,44 @@ def notice(body_html: str, body: str, body_line: int, folder: str, front: dict[s
             found.append((line_of(target), f"image {shown} has no alt text: say what it "
                                            "shows, for readers who cannot see it "
                                            "(![what it shows](...) or alt=\"...\")"))
+        if target.startswith("#fnref:") and "footnote-backref" in tag.group(2):
+            continue  # made by the footnotes extension: see _unreferenced_footnotes
         resolved = _in_site(target, folder)
-        if resolved is not None:
-            links.append((target, resolved, line_of(target)))
+        if resolved is not None and not (resolved[0] == own and resolved[1] in ids):
+            links.append((target, *resolved, line_of(target)))
     picture = front.get("image")
     if image is not None and picture is not None:
         resolved = _in_site(image.src, folder)
         if resolved is not None:
-            links.append((image.src, resolved, picture.line))
+            links.append((image.src, *resolved, picture.line))
         if not image.alt:
             found.append((picture.line, "image: alt is empty: say what the image shows, "
                                         "for readers who cannot see it"))
-    ids = frozenset(html.unescape(next(filter(None, match.groups()), ""))
-                    for match in _ID.finditer(body_html))
+    found += _unreferenced_footnotes(body_html, ids, body, body_line)
     topic = front.get("topic")
     return Findings(tuple(found), tuple(links), ids, topic.line if topic is not None else 1)
 
 
-def _in_site(target: str, folder: str) -> str | None:
-    """The path in the site a link leads to, with its #fragment ("2025/03/22/a/#x"); ".."
-    when it leads out of the site; None when it is not a link into the site at all (another
-    host, mailto:, an empty href)."""
+_BACKREF = re.compile(r'href="#fnref:([^"]+)"')
+
+
+def _unreferenced_footnotes(body_html: str, ids: frozenset[str], body: str,
+                            body_line: int) -> list[tuple[int, str]]:
+    """Footnotes whose mark the text lacks: their link back leads nowhere."""
+    found = []
+    for name in _BACKREF.findall(body_html) if "fnref:" in body_html else ():
+        if f"fnref:{name}" not in ids:
+            at = body.find(f"[^{name}]:")
+            line = body_line + body.count("\n", 0, at) if at >= 0 else body_line
+            found.append((line, f"footnote [^{name}] is never marked in the text: put "
+                                f"[^{name}] where it belongs"))
+    return found
+
+
+def _in_site(target: str, folder: str) -> tuple[str, str] | None:
+    """The file in the site a link leads to ("2025/03/22/a/index.html") and its #fragment;
+    ".." when it leads out of the site; None when it is not a link into the site at all
+    (another host, mailto:, an empty href)."""
     if not target:
         return None
     parts = urlsplit(target)
@@ -102,14 +122,16 @@ def _in_site(target: str, folder: str) -> str | None:
     for segment in path.split("/"):
         if segment == "..":
             if not segments:
-                return ".."
+                return "..", ""
             segments.pop()
         elif segment != ".":
             segments.append(segment)
     if path.endswith(("/.", "/..")) or path in (".", ".."):
         segments.append("")  # a folder
     resolved = "/".join(segments)
-    return f"{resolved}#{unquote(parts.fragment)}" if parts.fragment else resolved
+    if resolved == "" or resolved.endswith("/"):
+        resolved += "index.html"
+    return resolved, unquote(parts.fragment)
 
 
 def left_out(articles: list[Article], now: datetime, drafts: bool, future: bool) -> str:
@@ -132,58 +154,64 @@ def left_out(articles: list[Article], now: datetime, drafts: bool, future: bool)
 
 def site_warnings(project: Project, config: Config, site: Site, outputs) -> list[Problem]:
     """Every warning about the published articles. `outputs`: the path of every file the
-    build writes (a set or a dict's keys)."""
+    build writes (a set or a dict's keys). A look-up or two per link: cheap at any size."""
     found: list[Problem] = []
-    listed = {match_key(t.title) for t in config.topics}
-    default = match_key(config.default_topic)
-    names = [t.title for t in config.topics]
-    article_ids: dict[str, frozenset[str]] | None = None
-    template_ids: frozenset[str] | None = None
-    base = len(config.base_path)
+    unlisted: set[str] = set()
+    if config.topics and not config.strict_topics:
+        listed = {match_key(t.title) for t in config.topics} | {match_key(config.default_topic)}
+        unlisted = {t.name for t in site.topics if match_key(t.name) not in listed}
+    links = _Links(project, config, site, outputs)
     for article in site.articles:
         findings = article.findings
         for line, message in findings.warnings:
             found.append(warning(article.path, line, message))
-        key = match_key(article.topic.name)
-        if listed and key not in listed and key != default and not config.strict_topics:
+        if unlisted and article.topic.name in unlisted:
+            names = [t.title for t in config.topics]
             found.append(warning(article.path, findings.topic_line,
                                  f"topic: '{article.topic.name}' is not one of the topics of "
                                  f"site.yaml{did_you_mean(article.topic.name, names)}; add it "
                                  "there, or correct it here"))
-        for written, resolved, line in findings.links:
-            path, _, anchor = resolved.partition("#")
-            page = _output_of(path, outputs)
-            if path == "..":
-                found.append(warning(article.path, line, f"link {written} leads out of the "
-                                                         "site"))
-            elif page is None and _looks_like_file(path):
-                found.append(warning(article.path, line, f"{written}: the site has no such "
-                                                         f"file (put it in static/{path})"))
-            elif page is None:
-                found.append(warning(article.path, line, f"link {written} leads to no page "
-                                                         "of the site"))
-            elif anchor:
-                if article_ids is None:
-                    article_ids = {a.url[base:] + "index.html": a.findings.ids
-                                   for a in site.articles}
-                ids = article_ids.get(page)
-                if ids is None or anchor in ids:
-                    continue  # not an article's page: its ids are the templates'
-                if template_ids is None:
-                    template_ids = _literal_ids(project)
-                if anchor not in template_ids:
-                    found.append(warning(article.path, line, f"link {written}: the page "
-                                                             f"has no #{anchor}"))
+        for written, file, anchor, line in findings.links:
+            if not anchor and file in outputs:
+                continue  # most links: a page or file the build writes
+            message = links.problem(written, file, anchor)
+            if message:
+                found.append(warning(article.path, line, message))
     return sorted(set(found))
 
 
-def _output_of(path: str, outputs) -> str | None:
-    """The file a path in the site is served from, if the build writes it."""
-    if path == "" or path.endswith("/"):
-        candidates = (path + "index.html",)
-    else:
-        candidates = (path, path + "/index.html")
-    return next((c for c in candidates if c in outputs), None)
+class _Links:
+    """What is known of the site's pages, looked up when a link is not plainly there."""
+
+    def __init__(self, project: Project, config: Config, site: Site, outputs):
+        self.project, self.config, self.site, self.outputs = project, config, site, outputs
+        self._article_ids: dict[str, frozenset[str]] | None = None
+        self._template_ids: frozenset[str] | None = None
+
+    def problem(self, written: str, file: str, anchor: str) -> str:
+        """What is wrong with a link to `file` (and `#anchor`), or ''."""
+        if file == "..":
+            return f"link {written} leads out of the site"
+        if file not in self.outputs:
+            if file + "/index.html" in self.outputs:  # a folder without its slash
+                file += "/index.html"
+            elif _looks_like_file(file):
+                return f"{written}: the site has no such file (put it in static/{file})"
+            else:
+                return f"link {written} leads to no page of the site"
+        if not anchor:
+            return ""
+        if self._article_ids is None:
+            base = len(self.config.base_path)
+            self._article_ids = {a.url[base:] + "index.html": a.findings.ids
+                                 for a in self.site.articles}
+        ids = self._article_ids.get(file)
+        if ids is None or anchor in ids:
+            return ""  # not an article's page: its ids are the templates'
+        if self._template_ids is None:
+            self._template_ids = _literal_ids(self.project)
+        return "" if anchor in self._template_ids else f"link {written}: the page has no " \
+                                                        f"#{anchor}"
 
 
 def _looks_like_file(path: str) -> bool:

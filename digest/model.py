@@ -38,9 +38,9 @@ class Findings:
     with the parsed article, so that a build that does not parse it again warns the same."""
 
     warnings: tuple[tuple[int, str], ...] = ()  # (line, message): mistakes in the file alone
-    # links and images into the site: (as written, the path in the site it leads to, line);
-    # the path is ".." when the link leads out of the site
-    links: tuple[tuple[str, str, int], ...] = ()
+    # links and images into the site, but to the article's own ids: (as written, the file
+    # in the site it leads to or ".." when it leads out of the site, #anchor or "", line)
+    links: tuple[tuple[str, str, str, int], ...] = ()
     ids: frozenset[str] = frozenset()  # of the body's elements, for links to #anchors
     topic_line: int = 1  # of `topic:`, for a warning about the topic
 

@@ -104,6 +104,11 @@ WARNING_CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n## Results\n\n"
                            "[below](#result)\n"},
         "content/bad.md:7: warning: link #result: the page has no #result"),
+    "a footnote the text never marks": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n| a | b |\n|--|--|\n"
+                           "| 1 | 2 |[^1]\n\nText.\n\n[^1]: A note.\n"},
+        "content/bad.md:11: warning: footnote [^1] is never marked in the text: put [^1] "
+        "where it belongs"),
     "a link that leads out of the site": (
         {"content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n[up](../../../../../x/)\n"},
         "content/bad.md:5: warning: link ../../../../../x/ leads out of the site"),

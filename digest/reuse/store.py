@@ -25,7 +25,7 @@ from ..project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 7  # of the cache files; a change makes older caches start afresh
+_FORMAT = 8  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -387,7 +387,7 @@ def _findings_from_json(value: object) -> Findings:
     if not all(isinstance(i, str) for i in ids):
         raise TypeError("not text")
     return Findings(tuple((int(line), str(message)) for line, message in warnings),
-                    tuple((str(a), str(b), int(line)) for a, b, line in links),
+                    tuple((str(a), str(b), str(c), int(line)) for a, b, c, line in links),
                     frozenset(ids), int(topic_line))
 
 
