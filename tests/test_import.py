@@ -188,6 +188,23 @@ EXPECTED = {
         "Apricot growers in the upper valley spent Tuesday night walking their rows",
         "Growers said it would be a week before they knew how much of the crop had survived. "
         "The county extension office planned to visit orchards on Friday to count damaged buds."),
+    "radio-dam.html": (  # its caption and credit in <div>s, not in a <figure>
+        "content/general/2026-10-22-a-century-old-dam-comes-down-and-the-river-finds-its-old-bed.md",
+        {"title": "A century-old dam comes down, and the river finds its old bed",
+         "date": "2026-10-22T05:00:00-07:00", "topic": "General",
+         "tags": ["Rivers", "Salmon", "Environment"], "author": "Dana Rhee",
+         "summary": "Crews finished removing the Miller Creek dam this week. Biologists expect "
+                    "salmon back within two seasons.",
+         "source": {"name": "Valley Public Media",
+                    "url": "https://www.valleypublicmedia.example/2026/10/22/miller-creek-dam-removal"},
+         "image": {"src": "https://media.valleypublicmedia.example/img/2026/10/22/dam-site_wide.jpg?s=1400",
+                   "alt": "An excavator stands in a muddy riverbed where a concrete dam used to be.",
+                   "caption": "The last section of the Miller Creek dam was removed on Monday, "
+                              "leaving the creek to cut a new channel through a century of silt.",
+                   "credit": "Dana Rhee/Valley Public Media"}},
+        "For 104 years, the Miller Creek dam held back a shallow lake",
+        "Not everyone is pleased. Some owners of lakeside homes said they had lost a view and a "
+        "place to swim, and two of them have asked the county to lower their property taxes."),
 }
 # The topic given with --topic: the text clippings and one page name no section.
 TOPIC_OPTION = {"radio-library.txt": "local", "ledger-snowplows.txt": "local",
@@ -217,6 +234,8 @@ CHROME_TEXT = [
     "Arts correspondent", "Print subscriptions", "Skip to navigation", "Headshot",
     "Joaquín Ferrer", "Rafaela Stone", "Smudge pots", "Enlarge", "toggle caption", "Playlist",
     "3-Minute Listen", "Keyboard shortcuts", "Navigation Menu", "Valley Public Media",
+    "Embed", "Transcript", "hide caption", "4:12", "Salmon counts rise", "Dana Rhee",
+    "Miller Creek dam was removed on Monday",
 ]
 
 
@@ -363,7 +382,7 @@ def test_a_second_import_writes_nothing_and_says_where_each_story_is(clipped: Si
     after = sorted(p.relative_to(clipped.root) for p in clipped.root.rglob("*") if p.is_file())
     assert before == after
     written = len([line for line in first.output.splitlines() if "  <- " in line])
-    assert written == 19
+    assert written == 20
     assert second.exit_code == 1  # the page without a date, the list of stories
     assert second.errors.splitlines()[-1] == (f"Imported 0 articles, skipped {written} already "
                                               "imported, refused 2")

@@ -295,22 +295,25 @@ def _lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> L
     with the caption and credit its figure gives."""
     declared = _first(meta.get("og:image"), meta.get("og:image:url"),
                       _image_url(ld.get("image")), meta.get("twitter:image"))
-    figure = None
-    for candidate in tree.iter("figure"):
-        image = candidate.find(".//img")
-        if image is None:
+    # the story's lead image: the one the page declares, else the first with a caption
+    lead = first = None
+    for image in tree.iter("img"):
+        if any(a.tag in ("nav", "header", "footer", "aside") for a in image.iterancestors()):
             continue
-        figure = figure if figure is not None else candidate
         src = image.get("src") or image.get("data-src") or ""
         if declared and _stem(src) and _stem(src) == _stem(declared):
-            figure = candidate
+            lead = image
             break
+        if first is None and _figure_of(image) is not None:
+            first = image
+    lead = lead if lead is not None else first
     caption = credit = alt = src = ""
-    if figure is not None:
-        image = figure.find(".//img")
-        src = image.get("src") or image.get("data-src") or ""
-        alt = image.get("alt") or ""
-        caption, credit = _caption(figure)
+    if lead is not None:
+        src = lead.get("src") or lead.get("data-src") or ""
+        alt = lead.get("alt") or ""
+        figure = _figure_of(lead)
+        if figure is not None:
+            caption, credit = _caption(figure)
     ld_image = ld.get("image")
     ld_image = ld_image[0] if isinstance(ld_image, list) and ld_image else ld_image
     if isinstance(ld_image, dict):
@@ -342,28 +345,63 @@ def _stem(src: str) -> str:
     return re.sub(r"[-_]?\d{2,4}(?:x\d{2,4})?$", "", name)
 
 
+_CAPTION_CLASS = re.compile(r"caption", re.IGNORECASE)
+_CREDIT_CLASS = re.compile(r"credit|copyright|photographer|byline|source|attribution",
+                           re.IGNORECASE)
+_CONTROL_CLASS = re.compile(r"toggle|hide|expand|button|enlarge|icon|sr-only|visually-?hidden",
+                            re.IGNORECASE)
+_CONTROL_TEXT = re.compile(r"\b(?:hide|toggle|show)\s+caption\b|\benlarge\s+this\s+image\b",
+                           re.IGNORECASE)
+
+
+def _figure_of(image):
+    """The element that holds an image and its caption: its <figure>, else the nearest
+    ancestor (a few levels up) with an element classed as a caption or credit."""
+    for level, ancestor in enumerate(image.iterancestors()):
+        if ancestor.tag == "figure":
+            return ancestor
+        if level >= 4 or ancestor.tag in ("article", "main", "body"):
+            break
+        if any(_CAPTION_CLASS.search(e.get("class") or "") or
+               _CREDIT_CLASS.search(e.get("class") or "") for e in ancestor.iter()
+               if isinstance(e.tag, str) and e.tag not in ("img", "picture", "source")):
+            return ancestor
+    return None
+
+
 def _caption(figure) -> tuple[str, str]:
-    """(caption, credit) of a <figure>: the credit from its own element when it has one,
-    else from the end of the caption ("... Photo: Ana Ruiz", "... Ana Ruiz/Example Wire")."""
+    """(caption, credit) of a figure: the credit from its own element when it has one,
+    else from the end of the caption ("... Photo: Ana Ruiz", "... Ana Ruiz/Example Wire");
+    "hide caption" and other controls left out."""
+    import copy
+
+    figure = copy.deepcopy(figure)  # taken apart here, not in the page
+    for element in list(figure.iter()):
+        if not isinstance(element.tag, str) or element is figure:
+            continue
+        if _CONTROL_CLASS.search(element.get("class") or "") or element.tag == "button":
+            element.drop_tree()
+    credit = ""
+    for element in list(figure.iter()):
+        if not isinstance(element.tag, str) or element is figure:
+            continue
+        text = " ".join(element.text_content().split())
+        if text and (_CREDIT_CLASS.search(element.get("class") or "") and words(text) <= 15
+                     or re.match(r"^(?:image|photo|picture)\s+(?:source|credit),", text, re.I)
+                     and words(text) <= 15):
+            credit = re.sub(r"^(?:image|photo|picture)\s+(?:source|credit),\s*", "", text,
+                            flags=re.IGNORECASE)
+            element.drop_tree()
+            break
     caption_element = figure.find(".//figcaption")
     if caption_element is None:
-        return "", ""
-    credit = ""
-    for element in caption_element.iter():
-        classes = (element.get("class") or "").lower()
-        if element is not caption_element and re.search(r"credit|copyright|photographer|"
-                                                         r"byline|source", classes):
-            credit = " ".join(element.text_content().split())
-            tail = element.tail
-            element.drop_tree()
-            if tail and tail.strip():
-                pass
-            break
-    for element in caption_element.iter():
-        classes = (element.get("class") or "").lower()
-        if element is not caption_element and re.search(r"toggle|hide|expand|button", classes):
-            element.drop_tree()
-    caption = " ".join(caption_element.text_content().split())
+        for element in figure.iter():
+            if isinstance(element.tag, str) and _CAPTION_CLASS.search(element.get("class") or ""):
+                caption_element = element
+                break
+    caption = " ".join(caption_element.text_content().split()) if caption_element is not None \
+        else ""
+    caption = " ".join(_CONTROL_TEXT.sub(" ", caption).split())
     caption, found = split_credit(caption)
     credit = re.sub(r"^(?:photo|image|credit|picture)s?\s*(?:by|:)\s*", "", credit or found,
                     flags=re.IGNORECASE).strip(" ()[]")

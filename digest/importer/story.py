@@ -18,6 +18,8 @@ _STAMP = re.compile(r"^(?:(?P<kind>updated|last updated|modified|last modified|p
 # Where a second stamp starts in one line: "Published March 22, 2024Updated March 23, ..."
 _SECOND = re.compile(r"(?<=\S)\s*(?=(?:updated|last updated|modified|last modified)\b)",
                      re.IGNORECASE)
+_CONTROLS = re.compile(r"\b(?:hide|toggle|show)\s+caption\b|\benlarge\s+this\s+image\b",
+                       re.IGNORECASE)
 _VISIT = re.compile(r"\bvisit\s+(?P<url>https?://[^\s<>\"]+?)[.,)]?(?:\s|$)", re.IGNORECASE)
 _HOLDER = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?"
                      r"\s*,?\s*(?P<name>[^.|©]+?)\s*(?:\.|\||$)", re.IGNORECASE)
@@ -114,10 +116,14 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
             continue
         if block.kind not in ("p", "h") or not text:
             if block.kind == "list" and (after_chrome and _only_links(block.markdown) or all(
-                    is_chrome(line) for line in block.markdown.split("\n- "))):
+                    is_chrome(re.sub(r"^(?:- |\d+\. )", "", line))
+                    for line in block.markdown.split("\n"))):
                 continue
             after_chrome = False
             story.blocks.append(block)
+            continue
+        text = " ".join(_CONTROLS.sub(" ", text).split())  # "... hide caption"
+        if not text:
             continue
         if normal(text) in known or (known and normal(text) and any(
                 normal(text) == a + " " + b for a in known for b in known)):
