@@ -212,7 +212,7 @@ def name_list(names: list[str] | tuple[str, ...], locale: Locale) -> str:
 
 def clock(moment: datetime, locale: Locale) -> str:
     """The time as the language writes it, with the zone's abbreviation where the language
-    has one: '5:05 PM EDT', '17:05 MEZ', '17:05 JST'; otherwise the time alone."""
+    has one: '5:05 PM ET', '17:05 MEZ', '17:05 JST'; otherwise the time alone."""
     # an article's time is shown on several pages; equal datetimes in other zones are
     # equal, so the zone is part of the key
     return _clock(moment.replace(tzinfo=None), moment.tzinfo, moment.fold, locale)
@@ -224,10 +224,26 @@ def _clock(wall: datetime, zone: object, fold: int, locale: Locale) -> str:
     shown = format_time(moment, "short", locale=locale)
     if moment.tzinfo is None:
         return shown
-    zone = get_timezone_name(moment, "short", locale=locale)
-    if not zone or _OFFSET.match(zone):
+    abbreviation = _generic_abbreviation(str(getattr(zone, "key", "")), locale) or \
+        get_timezone_name(moment, "short", locale=locale)
+    if not abbreviation or abbreviation == _NO_VALUE or _OFFSET.match(abbreviation):
         return shown
-    return f"{shown} {zone}"
+    return f"{shown} {abbreviation}"
+
+
+def _generic_abbreviation(zone: str, locale: Locale) -> str:
+    """The zone's abbreviation whatever the season, as news writes it ('ET', 'PT', 'AET'),
+    when the language has one of its own; '' otherwise, where the season's ('MEZ' or
+    'MESZ', 'JST') is shown."""
+    zone = get_global("zone_aliases").get(zone, zone)
+    names = locale.time_zones.get(zone, {}).get("short", {})
+    if "generic" not in names:
+        metazone = get_global("meta_zones").get(zone)
+        names = locale.meta_zones.get(metazone, {}).get("short", {}) if metazone else {}
+    generic = names.get("generic", "")
+    if generic in (_NO_VALUE, names.get("standard"), names.get("daylight")):
+        return ""
+    return generic
 
 
 def date_time(moment: datetime, locale: Locale) -> str:
@@ -244,6 +260,7 @@ def _joining(locale: Locale) -> str:
     return re.sub(r"'([^']*)'", r"\1", joined)
 
 
+_NO_VALUE = "∅∅∅"  # CLDR's mark for a name a language does not have
 _OFFSET = re.compile(r"^(GMT|UTC)?[+\-−]\d")
 
 

@@ -63,7 +63,7 @@ LANGUAGES = {
         "timezone": "Europe/Berlin", "dir": "ltr",
         "index": ["Startseite", "Themen", "Schlagwörter", "Archiv", "Zum Inhalt springen",
                   "Frühere Tage im Archiv", "Dienstag, 24. November 2026", "17:05 MEZ",
-                  "Quelle:"],
+                  "08:15 MESZ", "Quelle:"],
         "day": ["Ausgabe", "Montag, 23. November 2026", "1 Artikel", "Nächster Tag",
                 "Vorheriger Tag", "17:05 MEZ"],
         "article": ["Von Ana Lima, Bo Ek und Chen Li", "Montag, 23. November 2026, 17:05 MEZ",
@@ -287,7 +287,8 @@ def test_english_dates_follow_the_language_and_the_zone(site: SiteDir) -> None:
     site.build("--future")
     index = shown(site.read("index.html"))
     assert "Tuesday, November 24, 2026" in index
-    assert "5:05\u202fPM EST" in index  # CLDR's narrow no-break space
+    assert "5:05\u202fPM ET" in index  # CLDR's narrow no-break space; ET all year
+    assert "8:15\u202fAM ET" in index  # October, in daylight saving time
     assert "November 2026" in shown(site.read("archive/index.html"))
     site.write({"site.yaml": SITE_YAML + "language: en\nlocale: en_GB\n"
                              "timezone: Europe/London\n"})
