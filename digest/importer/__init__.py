@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..articles import parse_date, parse_source, split_front_matter

@@ -8,7 +8,7 @@ import re
 from .chrome import split_names, words
 from .clipping import Clipping, LeadImage, Refused
 from .dates import Moment, parse_moment
-from .markdown import blocks_from_html, escape, join_blocks, Block
+from .markdown import blocks_from_html, join_blocks
 from .story import sort_story
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from .chrome import byline_names, split_credit, split_names, words
-from .clipping import Clipping, LeadImage, Refused
+from .chrome import byline_names, split_names, words
+from .clipping import Clipping, Refused
 from .dates import Moment, parse_moment
+from .figures import first_text, lead_image, name_of, text_of
 from .markdown import blocks_from_xml, join_blocks
-from .story import normal, sort_story, stamps
+from .story import sort_story, stamps
 
 _BLOCKS = ("p", "div", "span", "time", "li", "dd", "small", "header", "address", "h2", "h3",
            "h4", "h5", "h6")
@@ -30,10 +31,10 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     ld = _json_ld(tree)
     saved = _SAVED_FROM.search(html[:3000])  # the address a browser notes in a saved page
     page_url = page_url or (saved.group(1) if saved else "")
-    canonical = _first(_link(tree, "canonical"), meta.get("og:url"), ld.get("url"),
+    canonical = first_text(_link(tree, "canonical"), meta.get("og:url"), ld.get("url"),
                        page_url if page_url.startswith("http") else "")
     base = page_url or canonical
-    site = _first(meta.get("og:site_name"), _name(ld.get("publisher")),
+    site = first_text(meta.get("og:site_name"), name_of(ld.get("publisher")),
                   meta.get("application-name"), urlsplit(canonical).hostname or "")
     title = _title(tree, meta, ld, site)
     xml = trafilatura.extract(html, url=base or None, output_format="xml",
@@ -47,10 +48,10 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     root = etree.fromstring(xml.encode("utf-8"))
     body_root = root.find("main")
     blocks = blocks_from_xml(body_root if body_root is not None else root, base)
-    image = _lead_image(tree, meta, ld, base, folder)
-    topic = _first(meta.get("article:section"), _text(ld.get("articleSection")),
+    image = lead_image(tree, meta, ld, base, folder)
+    topic = first_text(meta.get("article:section"), text_of(ld.get("articleSection")),
                    *(a.text_content() for a in tree.xpath('//a[contains(@rel, "category")]')))
-    summary = _first(meta.get("description"), meta.get("og:description"), ld.get("description"))
+    summary = first_text(meta.get("description"), meta.get("og:description"), ld.get("description"))
     known = {title, topic} | _decks(tree)
     if image:
         known |= {image.caption, image.credit, f"{image.caption} {image.credit}"}
@@ -66,7 +67,7 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     updated = _better(updated, story.updated)
     authors = (_ld_authors(ld) or _meta_authors(tree, meta) or tuple(story.authors)
                or tuple(story.bio_authors))
-    summary = summary or _first(*sorted(_decks(tree) - {topic}, key=len, reverse=True))
+    summary = summary or first_text(*sorted(_decks(tree) - {topic}, key=len, reverse=True))
     tags = _tags(meta, ld, tree)
     return Clipping(
         origin=origin, title=title, body=join_blocks(story.blocks), date=published,
@@ -109,25 +110,7 @@ def _link_share(tree) -> float:
     return linked / total if total else 1.0
 
 
-def _first(*values) -> str:
-    for value in values:
-        if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
-    return ""
 
-
-def _text(value) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
-
-
-def _name(value) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        return _text(value.get("name"))
-    return _text(value)
 
 
 def _metadata(tree) -> dict[str, str]:
@@ -178,7 +161,7 @@ def _json_ld(tree) -> dict:
 def _title(tree, meta: dict, ld: dict, site: str) -> str:
     heading = tree.find(".//h1")
     page = tree.find(".//title")
-    title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
+    title = first_text(text_of(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
                    heading.text_content() if heading is not None else "",
                    page.text_content() if page is not None else "")
     if site:  # "Headline : Site", "Headline | Site", "Site - Headline"
@@ -203,14 +186,14 @@ def _better(first: Moment | None, second: Moment | None) -> Moment | None:
 
 def _dates(tree, meta: dict, ld: dict) -> tuple[Moment | None, Moment | None]:
     published = updated = None
-    for value in (_text(ld.get("datePublished")), meta.get("article:published_time"),
+    for value in (text_of(ld.get("datePublished")), meta.get("article:published_time"),
                   meta.get("og:article:published_time"), meta.get("datepublished"),
                   meta.get("pubdate"), meta.get("date"), meta.get("dc.date"),
                   meta.get("dc.date.issued"), meta.get("publish-date"),
                   meta.get("parsely-pub-date"), meta.get("sailthru.date")):
         if value and published is None:
             published = parse_moment(value)
-    for value in (_text(ld.get("dateModified")), meta.get("article:modified_time"),
+    for value in (text_of(ld.get("dateModified")), meta.get("article:modified_time"),
                   meta.get("og:updated_time"), meta.get("datemodified"),
                   meta.get("last-modified")):
         if value and updated is None:
@@ -258,7 +241,7 @@ def _ld_authors(ld: dict) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value] if value else []
     names = []
     for item in values:
-        name = _name(item)
+        name = name_of(item)
         if name and not (isinstance(item, dict) and item.get("@type") == "Organization"):
             names.extend(split_names(name) or [name])
     return tuple(names)
@@ -288,121 +271,3 @@ def _tags(meta: dict, ld: dict, tree) -> tuple[str, ...]:
                                                      '"category"))]')]
     return tuple(dict.fromkeys(" ".join(t.split()) for t in tags
                                if isinstance(t, str) and t.strip() and len(t) < 60))
-
-
-def _lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> LeadImage | None:
-    """The lead image: the page's own (OpenGraph, JSON-LD) or the story's first figure,
-    with the caption and credit its figure gives."""
-    declared = _first(meta.get("og:image"), meta.get("og:image:url"),
-                      _image_url(ld.get("image")), meta.get("twitter:image"))
-    # the story's lead image: the one the page declares, else the first with a caption
-    lead = first = None
-    for image in tree.iter("img"):
-        if any(a.tag in ("nav", "header", "footer", "aside") for a in image.iterancestors()):
-            continue
-        src = image.get("src") or image.get("data-src") or ""
-        if declared and _stem(src) and _stem(src) == _stem(declared):
-            lead = image
-            break
-        if first is None and _figure_of(image) is not None:
-            first = image
-    lead = lead if lead is not None else first
-    caption = credit = alt = src = ""
-    if lead is not None:
-        src = lead.get("src") or lead.get("data-src") or ""
-        alt = lead.get("alt") or ""
-        figure = _figure_of(lead)
-        if figure is not None:
-            caption, credit = _caption(figure)
-    ld_image = ld.get("image")
-    ld_image = ld_image[0] if isinstance(ld_image, list) and ld_image else ld_image
-    if isinstance(ld_image, dict):
-        caption = caption or _text(ld_image.get("caption"))
-        credit = credit or _text(ld_image.get("creditText")) or _name(ld_image.get("author"))
-    alt = alt or meta.get("og:image:alt") or meta.get("twitter:image:alt") or ""
-    local = None
-    if src and folder is not None and not urlsplit(src).scheme:
-        path = (folder / unquote(urlsplit(src).path)).resolve()
-        local = path if path.is_file() else None
-    if local is None:
-        src = declared or (urljoin(base, src) if src and base else src)
-        if not src.startswith(("http://", "https://")):
-            return None
-    return LeadImage(src=src, alt=" ".join(alt.split()), caption=caption, credit=credit,
-                     local=local)
-
-
-def _image_url(value) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    if isinstance(value, dict):
-        return _text(value.get("url") or value.get("contentUrl"))
-    return _text(value)
-
-
-def _stem(src: str) -> str:
-    name = Path(urlsplit(src).path).stem.lower()
-    return re.sub(r"[-_]?\d{2,4}(?:x\d{2,4})?$", "", name)
-
-
-_CAPTION_CLASS = re.compile(r"caption", re.IGNORECASE)
-_CREDIT_CLASS = re.compile(r"credit|copyright|photographer|byline|source|attribution",
-                           re.IGNORECASE)
-_CONTROL_CLASS = re.compile(r"toggle|hide|expand|button|enlarge|icon|sr-only|visually-?hidden",
-                            re.IGNORECASE)
-_CONTROL_TEXT = re.compile(r"\b(?:hide|toggle|show)\s+caption\b|\benlarge\s+this\s+image\b",
-                           re.IGNORECASE)
-
-
-def _figure_of(image):
-    """The element that holds an image and its caption: its <figure>, else the nearest
-    ancestor (a few levels up) with an element classed as a caption or credit."""
-    for level, ancestor in enumerate(image.iterancestors()):
-        if ancestor.tag == "figure":
-            return ancestor
-        if level >= 4 or ancestor.tag in ("article", "main", "body"):
-            break
-        if any(_CAPTION_CLASS.search(e.get("class") or "") or
-               _CREDIT_CLASS.search(e.get("class") or "") for e in ancestor.iter()
-               if isinstance(e.tag, str) and e.tag not in ("img", "picture", "source")):
-            return ancestor
-    return None
-
-
-def _caption(figure) -> tuple[str, str]:
-    """(caption, credit) of a figure: the credit from its own element when it has one,
-    else from the end of the caption ("... Photo: Ana Ruiz", "... Ana Ruiz/Example Wire");
-    "hide caption" and other controls left out."""
-    import copy
-
-    figure = copy.deepcopy(figure)  # taken apart here, not in the page
-    for element in list(figure.iter()):
-        if not isinstance(element.tag, str) or element is figure:
-            continue
-        if _CONTROL_CLASS.search(element.get("class") or "") or element.tag == "button":
-            element.drop_tree()
-    credit = ""
-    for element in list(figure.iter()):
-        if not isinstance(element.tag, str) or element is figure:
-            continue
-        text = " ".join(element.text_content().split())
-        if text and (_CREDIT_CLASS.search(element.get("class") or "") and words(text) <= 15
-                     or re.match(r"^(?:image|photo|picture)\s+(?:source|credit),", text, re.I)
-                     and words(text) <= 15):
-            credit = re.sub(r"^(?:image|photo|picture)\s+(?:source|credit),\s*", "", text,
-                            flags=re.IGNORECASE)
-            element.drop_tree()
-            break
-    caption_element = figure.find(".//figcaption")
-    if caption_element is None:
-        for element in figure.iter():
-            if isinstance(element.tag, str) and _CAPTION_CLASS.search(element.get("class") or ""):
-                caption_element = element
-                break
-    caption = " ".join(caption_element.text_content().split()) if caption_element is not None \
-        else ""
-    caption = " ".join(_CONTROL_TEXT.sub(" ", caption).split())
-    caption, found = split_credit(caption)
-    credit = re.sub(r"^(?:photo|image|credit|picture)s?\s*(?:by|:)\s*", "", credit or found,
-                    flags=re.IGNORECASE).strip(" ()[]")
-    return caption.strip(), credit

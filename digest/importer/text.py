@@ -11,7 +11,7 @@ import re
 from .chrome import is_chrome, role_byline, split_credit, words
 from .clipping import Clipping, Refused
 from .markdown import Block, escape, join_blocks
-from .story import normal, sort_story, stamp, stamps
+from .story import normal, sort_story, stamp
 
 _DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[\w .'’-]{2,40})?\s*(?:\([^)]{2,40}\))?"
                        r"\s*(?:—|–|--|-)\s*\S")
