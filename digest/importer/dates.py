@@ -51,8 +51,9 @@ _MONTHS = {name: number for number, names in enumerate((
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TIME = (r"(?P<hour>[0-2]?\d)(?:[:.h](?P<minute>[0-5]\d))?(?::(?P<second>[0-5]\d))?"
          r"(?:\s*(?P<half>[ap])\.?\s?m\.?)?")
-_ZONE = (r"(?:\s*\(?(?P<zone>" + "|".join(sorted((*ZONES, *UTC_NAMES), key=len, reverse=True))
-         + r")\b\)?(?P<shift>[+-]\d{1,2}(?::?\d\d)?)?)?")
+# Zones in capitals only: "at 7 pm at the hall" names no Atlantic time.
+_ZONE = (r"(?:\s*\(?(?P<zone>(?-i:" + "|".join(sorted((*ZONES, *UTC_NAMES), key=len, reverse=True))
+         + r"))\b\)?(?P<shift>[+-]\d{1,2}(?::?\d\d)?)?)?")
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _GLUE = r"(?:\s*(?:,|at|on|@|·|\||-|–|—)?\s*)"
 _CALENDAR = (  # March 10, 2026 | 10 March 2026
