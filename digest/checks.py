@@ -43,7 +43,8 @@ def notice(body_html: str, body: str, body_line: int, folder: str, front: dict[s
         return body_line + body.count("\n", 0, at) if at >= 0 else body_line
 
     tags = front.get("tags")
-    if tags is not None and isinstance(tags.value, str) and "," in tags.value:
+    if tags is not None and isinstance(tags.value, str) and "," in tags.value \
+            and not tags.quoted:  # "Washington, D.C." in quotes is meant as one
         names = ", ".join(name.strip() for name in tags.value.split(",") if name.strip())
         found.append((tags.line, f"tags: '{tags.value.strip()}' is one tag; for several, "
                                  f"write a list: tags: [{names}]"))

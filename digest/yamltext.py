@@ -38,6 +38,7 @@ class Field:
     value: Any  # the constructed value
     raw: str | None  # the scalar's text as written, for fields that want text
     line: int  # 1-based line in the file
+    quoted: bool = False  # a scalar written in quotes
 
 
 def load_mapping(text: str, path: str, first_line: int = 1) -> dict[str, Field]:
@@ -60,8 +61,9 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> dict[str, Field]:
             if key in fields:
                 raise fail(path, line, f"duplicate key '{key}' (first on line {fields[key].line})")
             value = _construct(loader, value_node, path, first_line)
-            raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
-            fields[key] = Field(value, raw, line)
+            scalar = isinstance(value_node, yaml.ScalarNode)
+            raw = value_node.value if scalar else None
+            fields[key] = Field(value, raw, line, scalar and value_node.style in ("'", '"'))
         return fields
     except yaml.MarkedYAMLError as err:
         raise DigestError(explain(err, text, path, first_line)) from None

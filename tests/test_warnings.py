@@ -4,8 +4,12 @@ YAML mistakes explained in plain words, with the line shown."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SiteDir, article, assert_refused_and_untouched
+from digest.errors import DigestError
+from digest.yamltext import load_mapping
 from test_browser import browser, page  # noqa: F401 - fixtures: Chromium, and a page in it
 
 GOOD = {"content/good.md": article("Good article")}
@@ -199,6 +203,12 @@ def test_no_warning_for_unlisted_topics_when_site_yaml_lists_none_or_for_the_def
         "add it there, or correct it here"]
 
 
+def test_one_tag_with_a_comma_in_quotes_is_not_warned_about(site: SiteDir) -> None:
+    site.write({**GOOD, "content/a.md": article("A", tags='"Washington, D.C."')})
+    assert site.build().errors == ""
+    assert "Washington, D.C." in site.read("2025/06/01/a/index.html")
+
+
 def test_drafts_and_future_articles_left_out_are_said_once(site: SiteDir) -> None:
     site.write({**GOOD,
                 "content/draft.md": article("Draft", draft="true"),
@@ -331,3 +341,30 @@ def test_open_pages_show_the_warnings_folded_and_drop_them_once_fixed(
     expect(overlay).to_contain_text("put the title in quotes: title: \"Minister says: we will "
                                     "win\"\n 2 | title: Minister says: we will win\n",
                                     timeout=10_000)
+
+
+_WORDS = st.text(st.characters(whitelist_categories=("L", "N", "P", "S", "Zs")), min_size=1,
+                 max_size=30)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_WORDS, _WORDS)
+def test_the_line_a_yaml_hint_offers_reads_back_as_what_was_written(before: str,
+                                                                    after: str) -> None:
+    """Whatever a headline holds, the corrected line the hint offers is valid YAML that
+    gives the headline as it was written."""
+    written = f"{before}: {after}".strip()
+    try:
+        load_mapping(f"title: {written}\ndate: 2025-01-01\n", "content/x.md", 2)
+        return  # YAML read it; nothing to correct
+    except DigestError as err:
+        message = err.problems[0].message
+    for lead in ("put the title in quotes: ", "write the title in other quotes: ",
+                 "on the same line: "):
+        if lead in message:
+            corrected = message.split(lead, 1)[1]
+            fields = load_mapping(corrected + "\n", "content/x.md", 2)
+            if lead.startswith("put"):
+                assert fields["title"].value == written
+            elif lead.startswith("write"):  # the writer's own quotes: what they held is kept
+                assert fields["title"].value in written
