@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 from conftest import SiteDir, article
-from test_browser import ARGS, CHROMIUM
+from test_browser import browser  # noqa: F401 - the Chromium fixture, shared
 from test_incremental import CountingParses
 from test_published_site import VNU_JAR, _Handler
 
@@ -517,25 +517,14 @@ def servers(sites: dict[str, SiteDir]) -> Iterator[dict[str, int]]:
         httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_axe_finds_no_violation_on_any_page_kind(servers: dict[str, int], chromium,
+def test_axe_finds_no_violation_on_any_page_kind(servers: dict[str, int], browser,
                                                  language: str, scheme: str) -> None:
     if not AXE.is_file():
         assert not os.environ.get("CI"), "axe-core is missing; .ci/run installs it"
         pytest.skip("axe-core is not installed (.ci/run installs it)")
-    context = chromium.new_context(color_scheme=scheme)
+    context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     found = []
     try:
@@ -555,9 +544,9 @@ def test_axe_finds_no_violation_on_any_page_kind(servers: dict[str, int], chromi
 
 
 @pytest.mark.parametrize("language", ["de", "ar"])
-def test_a_right_to_left_page_mirrors(servers: dict[str, int], chromium,
+def test_a_right_to_left_page_mirrors(servers: dict[str, int], browser,
                                       language: str) -> None:
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(f"http://127.0.0.1:{servers[language]}/brief/2026/11/23/three/")
         quote = page.evaluate("""(() => { const s = getComputedStyle(
