@@ -485,6 +485,37 @@ def test_standard_input_is_a_text_clipping(tmp_path: Path) -> None:
                                            "overnight-on-the-hill-streets-this-winter.md  <- -")
 
 
+def test_standard_input_may_hold_a_page(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    done = subprocess.run([DIGEST, "import", "-"], cwd=tmp_path, capture_output=True,
+                          input=(FIXTURES / "radio-ferry.html").read_bytes(), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("content/local/2026-03-10-ferry-crews-vote-")
+
+
+def test_a_plain_clipping_with_no_chrome_keeps_every_paragraph(clipped: SiteDir) -> None:
+    clipped.write({"bare.txt": """
+        Harbor pool reopens after repairs
+
+        By Ana Ruiz
+        June 3, 2026
+
+        The pool reopened on Monday.
+
+        Swimmers lined up before 7 a.m. to get in, and the lifeguards said the water was
+        colder than anyone expected for June, since the heaters are not fixed yet.
+
+        Lessons for children start next week.
+        """})
+    run = clipped.digest("import", "bare.txt")
+    assert run.exit_code == 0, run.errors
+    fields, paragraphs = split(next(clipped.root.rglob("*harbor-pool*.md")).read_text("utf-8"))
+    assert (fields["title"], fields["date"], fields["author"]) == (
+        "Harbor pool reopens after repairs", "2026-06-03", "Ana Ruiz")
+    assert paragraphs[0] == "The pool reopened on Monday."  # short, but the story's
+    assert paragraphs[-1] == "Lessons for children start next week."
+
+
 # URLs, over real HTTP on 127.0.0.1
 
 class _Pages(http.server.BaseHTTPRequestHandler):

@@ -33,8 +33,13 @@ class Input:
 def expand(source: str, stdin) -> Iterator[Input | Refused]:
     """What one SOURCE argument holds: one input, or one per file of a folder."""
     if source == "-":
-        yield Input("-", _decode(stdin.buffer.read() if hasattr(stdin, "buffer")
-                                 else stdin.read(), "-"), "text")
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        try:
+            text = _decode(data if isinstance(data, bytes) else data.encode("utf-8"), "-")
+        except Refused as err:
+            yield Refused(err.message, "-")
+            return
+        yield Input("-", text, _kind_of(text, ""))
         return
     if re.match(r"^https?://", source, re.IGNORECASE):
         try:
@@ -83,16 +88,21 @@ def _file(path: Path, origin: str) -> Iterator[Input | Refused]:
     except Refused as err:
         yield Refused(err.message, origin)
         return
-    kind = SUFFIXES.get(path.suffix.lower(), "")
-    if kind == "feed" or kind == "" or kind == "html":
-        from .feeds import looks_like_feed
+    yield Input(origin, text, _kind_of(text, SUFFIXES.get(path.suffix.lower(), "")),
+                folder=path.parent)
 
-        if looks_like_feed(text):
-            kind = "feed"
-        elif kind in ("", "feed"):
-            kind = "html" if re.search(r"<(?:html|body|p|article)\b", text[:5000], re.I) \
-                else "text"
-    yield Input(origin, text, kind, folder=path.parent)
+
+def _kind_of(text: str, named: str) -> str:
+    """What a file holds: a feed whatever its name, else what its name says, else what
+    its first lines look like."""
+    from .feeds import looks_like_feed
+
+    if looks_like_feed(text):
+        return "feed"
+    if named in ("html", "text"):
+        return named
+    return "html" if re.search(r"<(?:!doctype html|html|body|p|article)\b", text[:5000],
+                               re.IGNORECASE) else "text"
 
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)

@@ -24,9 +24,23 @@ def is_prose(line: str) -> bool:
     return words(line) >= 18 and bool(re.search(r"[.!?\"”’)]$", line.strip()))
 
 
+def _unwrap(lines: list[str]) -> list[str]:
+    """Lines of a hard-wrapped paragraph joined again: a long line that stops mid-sentence,
+    followed by one that starts in lower case."""
+    joined: list[str] = []
+    for line in lines:
+        if (joined and line and joined[-1] and len(joined[-1]) >= 40
+                and not re.search(r"[.!?:;\"”’)]$", joined[-1]) and re.match(r"[a-z]", line)
+                and not is_chrome(line)):
+            joined[-1] += " " + line
+        else:
+            joined.append(line)
+    return joined
+
+
 def read_text(text: str, origin: str) -> Clipping:
     lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if line]
+    lines = [line for line in _unwrap(lines) if line]
     for index in range(len(lines) - 1):  # "By" on a line of its own, the name on the next
         if re.fullmatch(r"(?i)by:?", lines[index]):
             lines[index], lines[index + 1] = "", "By " + lines[index + 1]
@@ -80,22 +94,27 @@ def read_text(text: str, origin: str) -> Clipping:
             and words(head[title_index]) >= 10 and words(head[title_index - 1]) >= 5):
         deck, title_index = head[title_index], title_index - 1
     title = head[title_index]
-    keep = [line for index, line in enumerate(head) if index > title_index
-            and index not in caption_lines]
-    blocks = _blocks(keep + rest)
-    story = sort_story(blocks, {title})
-    # The header's leftovers before the story's first paragraph: a dek (standfirst) is
-    # kept as the summary, anything else short there is chrome.
-    summary = deck
-    body = []
-    started = False
-    for block in story.blocks:
-        if not started and block.kind == "p" and block.text in keep:
-            if words(block.text) >= 8 and re.search(r"[.!?]$", block.text) and not summary:
-                summary = block.text
+    # Between the headline and the story: a deck (standfirst) up to the first photo, date
+    # or byline line, then those lines, then perhaps a short first paragraph of the story.
+    later = [i for i in markers if i > title_index]
+    first_marker, last_marker = (min(later), max(later)) if later else (start, title_index)
+    head_blocks, body_ids = [], set()
+    for index in range(title_index + 1, len(head)):
+        line = head[index]
+        if index in caption_lines:
             continue
-        started = True
-        body.append(block)
+        block = _blocks([line])[0]
+        head_blocks.append(block)
+        if index < first_marker:
+            if not deck and words(line) >= 5 and not is_chrome(line):
+                deck = line
+        elif index > last_marker and (words(line) >= 6 or re.search(r"[.!?\"”]$", line)):
+            body_ids.add(id(block))
+    rest_blocks = _blocks(rest)
+    body_ids |= {id(block) for block in rest_blocks}
+    story = sort_story(head_blocks + rest_blocks, {title, deck})
+    summary = deck
+    body = [block for block in story.blocks if id(block) in body_ids]
     if not body:
         raise Refused("no article text found: a clipping needs the story's paragraphs")
     return Clipping(
