@@ -438,7 +438,7 @@ def theme_messages() -> dict[str | tuple[str, str], list[str]]:
     found: dict[str | tuple[str, str], list[str]] = {}
     options = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
                "lstrip_blocks": "True"}
-    for path in sorted((THEME / "templates").glob("*.html")):
+    for path in sorted((THEME / "templates").iterdir()):  # pages, and feed.xsl or the like
         with path.open("rb") as file:
             for line, message, *_ in extract(babel_extract, file, options=options):
                 found.setdefault(message, []).append(f"{path.name}:{line}")
