@@ -280,6 +280,12 @@ def test_the_body_keeps_headings_lists_quotes_tables_links_and_emphasis(
     assert "\n## What the island stands to lose\n" in text
     assert "\n- The first crossing now leaves at 7:40 AM instead of 5:50 AM.\n" in text
     assert "\n> “A glacier is a savings account for water." in text
+    # a picture in the story stays there, with its caption; the lead one is in image:
+    assert ("\n![Two researchers pull a radar sled across snow](https://meridianpress.example/"
+            "media/2026/01/radar-sled.jpg)\n\n*Researchers pull a ground-radar sled across the "
+            "glacier in August 2025. (Ilse Varga/Meridian Press)*\n") in text
+    glacier = next(clipped.root.rglob("*swiss-glacier*.md")).read_text("utf-8")
+    assert "glacier-tongue" not in glacier.split("---\n", 2)[2]
     assert "| Item | Cost |\n| --- | --- |\n| Track and stops | $131 million |" in text
     assert "\n## What went wrong in hive six\n" in text  # an <h3> under the <h1>: renumbered
     assert "The short answer is **wasps**." in text

@@ -100,6 +100,17 @@ def ends_story(line: str) -> bool:
     return bool(_AFTER_STORY.match(" ".join(line.split())))
 
 
+_CREDIT_LINE = re.compile(r"^(?:(?:photo(?:graph)?|image|picture|credit|illustration)s?\s*(?:by|:)\s*.{2,60}"
+                          r"|[A-ZÀ-Ý][\w.'’ -]{1,40}/\s?[A-ZÀ-Ý][\w.&'’ -]{1,50}"
+                          r"(?:\s+via\s+[\w .&'’-]+)?)$", re.IGNORECASE)
+
+
+def is_credit(line: str) -> bool:
+    """A photo credit on a line of its own: "Ana Ruiz/Example Wire", "Photo: Ana Ruiz"."""
+    text = " ".join(line.split())
+    return words(text) <= 10 and bool(_CREDIT_LINE.match(text))
+
+
 def is_copyright(line: str) -> bool:
     return bool(_COPYRIGHT.match(line.strip())) and words(line) <= 40
 

@@ -43,19 +43,19 @@ def lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> Le
         if any(a.tag in ("nav", "header", "footer", "aside") for a in image.iterancestors()):
             continue
         src = image.get("src") or image.get("data-src") or ""
-        if declared and _stem(src) and _stem(src) == _stem(declared):
+        if declared and stem(src) and stem(src) == stem(declared):
             lead = image
             break
-        if first is None and _figure_of(image) is not None:
+        if first is None and figure_of(image) is not None:
             first = image
     lead = lead if lead is not None else first
     caption = credit = alt = src = ""
     if lead is not None:
         src = lead.get("src") or lead.get("data-src") or ""
         alt = lead.get("alt") or ""
-        figure = _figure_of(lead)
+        figure = figure_of(lead)
         if figure is not None:
-            caption, credit = _caption(figure)
+            caption, credit = caption_of(figure)
     ld_image = ld.get("image")
     ld_image = ld_image[0] if isinstance(ld_image, list) and ld_image else ld_image
     if isinstance(ld_image, dict):
@@ -82,7 +82,7 @@ def _image_url(value) -> str:
     return text_of(value)
 
 
-def _stem(src: str) -> str:
+def stem(src: str) -> str:
     name = Path(urlsplit(src).path).stem.lower()
     return re.sub(r"[-_]?\d{2,4}(?:x\d{2,4})?$", "", name)
 
@@ -96,7 +96,7 @@ _CONTROL_TEXT = re.compile(r"\b(?:hide|toggle|show)\s+caption\b|\benlarge\s+this
                            re.IGNORECASE)
 
 
-def _figure_of(image):
+def figure_of(image):
     """The element that holds an image and its caption: its <figure>, else the nearest
     ancestor (a few levels up) with an element classed as a caption or credit."""
     for level, ancestor in enumerate(image.iterancestors()):
@@ -111,7 +111,7 @@ def _figure_of(image):
     return None
 
 
-def _caption(figure) -> tuple[str, str]:
+def caption_of(figure) -> tuple[str, str]:
     """(caption, credit) of a figure: the credit from its own element when it has one,
     else from the end of the caption ("... Photo: Ana Ruiz", "... Ana Ruiz/Example Wire");
     "hide caption" and other controls left out."""

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from .chrome import byline_names, split_names, words
 from .clipping import Clipping, Refused
 from .dates import Moment, parse_moment
-from .figures import first_text, lead_image, name_of, text_of
-from .markdown import blocks_from_xml, join_blocks
+from .figures import caption_of, figure_of, first_text, lead_image, name_of, stem, text_of
+from .markdown import Block, blocks_from_xml, escape, join_blocks
 from .story import sort_story, stamps
 
 _BLOCKS = ("p", "div", "span", "time", "li", "dd", "small", "header", "address", "h2", "h3",
@@ -39,7 +39,7 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     title = _title(tree, meta, ld, site)
     xml = trafilatura.extract(html, url=base or None, output_format="xml",
                               include_formatting=True, include_links=True,
-                              include_tables=True, include_images=False,
+                              include_tables=True, include_images=True,
                               include_comments=False, favor_recall=True)
     if not xml:
         raise Refused("no article text found in this page: is it a story, or a list of them?")
@@ -49,6 +49,10 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     body_root = root.find("main")
     blocks = blocks_from_xml(body_root if body_root is not None else root, base)
     image = lead_image(tree, meta, ld, base, folder)
+    lead_stems = {stem(image.src), stem(str(image.local or ""))} - {""} if image else set()
+    # the lead image is in the front matter; the story's other pictures stay in its body
+    blocks = [b for b in blocks if b.kind != "image" or stem(_image_src(b)) not in lead_stems]
+    blocks = _with_captions(blocks, tree)
     topic = first_text(meta.get("article:section"), text_of(ld.get("articleSection")),
                    *(a.text_content() for a in tree.xpath('//a[contains(@rel, "category")]')))
     summary = first_text(meta.get("description"), meta.get("og:description"), ld.get("description"))
@@ -80,6 +84,31 @@ _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*--
 # Classes of the lines around a headline: the kicker above it, the deck (standfirst) below.
 _DECK = re.compile(r"\b(?:dek|deck|standfirst|sub-?title|subhead(?:line)?|strapline|kicker|"
                    r"eyebrow|overline|teaser|lede-?sub|article-?summary)\b", re.IGNORECASE)
+
+
+def _with_captions(blocks: list[Block], tree) -> list[Block]:
+    """The story's pictures with the captions the extractor leaves out, as a line in
+    italics under each."""
+    figures = {}
+    for element in tree.iter("img"):
+        figure = figure_of(element)
+        if figure is not None:
+            figures.setdefault(stem(element.get("src") or element.get("data-src") or ""), figure)
+    found = []
+    for block in blocks:
+        found.append(block)
+        figure = figures.get(stem(_image_src(block))) if block.kind == "image" else None
+        if figure is not None:
+            caption, credit = caption_of(figure)
+            line = " ".join(part for part in (caption, f"({credit})" if credit else "") if part)
+            if line:
+                found.append(Block(f"*{escape(line)}*", line, "caption"))
+    return found
+
+
+def _image_src(block) -> str:
+    match = re.search(r"\]\(<?([^)>]+)>?\)$", block.markdown)
+    return match.group(1) if match else ""
 
 
 def _decks(tree) -> set[str]:

@@ -75,6 +75,12 @@ def _block(element, base: str, out: list[Block]) -> None:
         code = "".join(element.itertext()).strip("\n")
         if code.strip():
             out.append(Block("```\n" + code + "\n```", code, "code"))
+    elif tag == "graphic":  # a picture in the story, after its lead image
+        src = urljoin(base, element.get("src", "")) if base else element.get("src", "")
+        if src.startswith(("http://", "https://")):
+            alt = escape(element.get("alt") or element.get("title") or "")
+            out.append(Block(f"![{alt}]({src})" if " " not in src else f"![{alt}](<{src}>)",
+                             "", "image"))
     elif tag in ("div", "main", "section"):
         for child in element:
             _block(child, base, out)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from .chrome import (bio_name, byline_names, contributor_note, ends_story, is_chrome,
-                     is_copyright, role_byline, split_names, words)
+                     is_copyright, is_credit, role_byline, split_names, words)
 from .dates import Moment, locate_moment
 from .markdown import Block
 
@@ -148,6 +148,8 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
             continue
         if is_chrome(text) or ends_story(text):
             after_chrome = True
+            continue
+        if block.kind == "p" and is_credit(text):  # a picture's credit, not the story's
             continue
         if block.kind == "list" and after_chrome and _only_links(block.markdown):
             continue  # "Related stories" and its list
