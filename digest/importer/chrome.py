@@ -21,15 +21,18 @@ _CHROME = re.compile(r"""^(?:
       |whatsapp|reddit|flipboard|pinterest|threads|bluesky|mastodon|comments?)
     (?:\s*(?:this|the)?\s*(?:story|article|page)?)?(?:\s*(?:on\ \w+|via\ \w+))?
   | share\ (?:this|on|via)\b.{0,40} | (?:\d+\s+)?comments?
-  | (?:sign\ up|subscribe|register|join)\b.{0,120}(?:newsletter|inbox|email|updates|free|today|now)\W*
+  | (?:sign\ up|subscribe|register|join)\b.{0,120}
+    (?:newsletter|inbox|email|updates|free|today|now)\W*
   | [\w\s'’]{0,40}\bnewsletters?\W* | get\ (?:the|our)\ .{0,40}(?:newsletter|app)\b.*
   | donate(?:\ now|\ today)?\W* | become\ a\ (?:member|sustaining)\b.{0,120}
   | (?:support|donate|give|make\ a\ (?:gift|donation))\b.{0,120}
     \b(?:journalism|donat\w*|gift|member(?:ship)?|support\ us)\b.{0,60}
-  | (?:sponsor(?:ed)?\ message|advertisement|advertising|ad|sponsored|story\ continues\ below(?:\ advertisement)?)
-  | (?:related|related\ (?:stories|coverage|articles|content|links)|more\ (?:stories|from|on|coverage|news)\b.{0,60}
-      |read\ more\b.{0,80}|see\ also\b.{0,60}|recommended(?:\ for\ you)?|most\ (?:popular|read|viewed)\b.{0,40}
-      |trending(?:\ now)?|you\ (?:may|might)\ also\ like|what\ to\ read\ next|top\ stories|latest\ news)\W*
+  | (?:sponsor(?:ed)?\ message|advertisement|advertising|ad|sponsored
+      |story\ continues\ below(?:\ advertisement)?)
+  | (?:related|related\ (?:stories|coverage|articles|content|links)
+      |more\ (?:stories|from|on|coverage|news)\b.{0,60}|read\ more\b.{0,80}|see\ also\b.{0,60}
+      |recommended(?:\ for\ you)?|most\ (?:popular|read|viewed)\b.{0,40}|trending(?:\ now)?
+      |you\ (?:may|might)\ also\ like|what\ to\ read\ next|top\ stories|latest\ news)\W*
   | (?:we\ use\ cookies|this\ (?:site|website)\ uses\ cookies)\b.* | accept(?:\ all)?(?:\ cookies)?
   | (?:manage|cookie)\ (?:settings|preferences)\b.* | reject\ all | i\ agree | got\ it
   | like(?:\ loading)?\W* | loading\ comments\W* | leave\ a\ (?:reply|comment)\W*
@@ -50,11 +53,13 @@ _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved)", re.IGN
 _CONTRIBUTORS = re.compile(
     r"^(?:[(\[]?\s*)?(?:.{2,160}?\bcontributed\b.{0,120}|(?:additional\s+)?reporting\s+by\b.{2,200}"
     r"|(?:writing|editing|edited|compiled|produced)\s+by\b.{2,200}"
-    r"|.{2,80}\b(?:also\s+)?(?:contributed|assisted)\s+(?:to\s+)?(?:this|the)\s+(?:report|story|article)\b.*)$",
+    r"|.{2,80}\b(?:also\s+)?(?:contributed|assisted)\s+(?:to\s+)?(?:this|the)\s+"
+    r"(?:report|story|article)\b.*)$",
     re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|written by|words by|story by|von|par|por)\s+(?P<names>.+)$",
                      re.IGNORECASE)
-_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|da|van|von|der|del|la|le|bin|al-)){1,4}"
+_NAME = (r"[A-ZÀ-ÖØ-Þ][\w'’.-]+"
+         r"(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|da|van|von|der|del|la|le|bin|al-)){1,4}")
 _BIO = re.compile(rf"^(?P<name>{_NAME})\s+(?:is|was|writes|covers|reports)\b(?:\s+(?:a|an|the|our|"
                   r"\w+'s|\w+’s)\b)?.{3,240}$")
 _NAME_ONLY = re.compile(rf"^{_NAME}$")
@@ -85,8 +90,10 @@ def is_chrome(line: str) -> bool:
 
 
 # Headings of what follows a story on its page: other stories, comments.
-_AFTER_STORY = re.compile(r"^(?:related(?:\s+\w+)?|more\s+(?:stories|from|on|coverage|news)\b.{0,60}"
-                          r"|read\s+more|see\s+also|recommended(?:\s+for\s+you)?|most\s+(?:popular|read|"
+_AFTER_STORY = re.compile(r"^(?:related(?:\s+\w+)?"
+                          r"|more\s+(?:stories|from|on|coverage|news)\b.{0,60}"
+                          r"|read\s+more|see\s+also|recommended(?:\s+for\s+you)?"
+                          r"|most\s+(?:popular|read|"
                           r"viewed)\b.{0,40}|trending(?:\s+now)?|you\s+(?:may|might)\s+also\s+like|"
                           r"what\s+to\s+read\s+next|top\s+stories|latest\s+news|explore\s+more\b.*|"
                           r"more\s+on\s+(?:this|these)\s+(?:story|stories|topics?)|"
@@ -100,7 +107,8 @@ def ends_story(line: str) -> bool:
     return bool(_AFTER_STORY.match(" ".join(line.split())))
 
 
-_CREDIT_LINE = re.compile(r"^(?:(?:photo(?:graph)?|image|picture|credit|illustration)s?\s*(?:by|:)\s*.{2,60}"
+_CREDIT_LINE = re.compile(r"^(?:(?:photo(?:graph)?|image|picture|credit|illustration)s?"
+                          r"\s*(?:by|:)\s*.{2,60}"
                           r"|[A-ZÀ-Ý][\w.'’ -]{1,40}/\s?[A-ZÀ-Ý][\w.&'’ -]{1,50}"
                           r"(?:\s+via\s+[\w .&'’-]+)?)$", re.IGNORECASE)
 

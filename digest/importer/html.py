@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .chrome import byline_names, split_names, words
 from .clipping import Clipping, Refused
@@ -23,6 +23,7 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     import lxml.html
     import trafilatura
 
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml takes no encoding in a str
     try:
         tree = lxml.html.document_fromstring(html)
     except Exception as err:  # noqa: BLE001 - lxml refuses empty or binary documents
@@ -31,11 +32,13 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     ld = _json_ld(tree)
     saved = _SAVED_FROM.search(html[:3000])  # the address a browser notes in a saved page
     page_url = page_url or (saved.group(1) if saved else "")
-    canonical = first_text(_link(tree, "canonical"), meta.get("og:url"), ld.get("url"),
-                       page_url if page_url.startswith("http") else "")
+    canonical = first_text(_link(tree, "canonical"), meta.get("og:url"), text_of(ld.get("url")),
+                           page_url if page_url.startswith("http") else "")
+    canonical = urljoin(page_url, canonical) if page_url.startswith("http") else canonical
+    canonical = canonical if canonical.startswith(("http://", "https://")) else ""
     base = page_url or canonical
     site = first_text(meta.get("og:site_name"), name_of(ld.get("publisher")),
-                  meta.get("application-name"), urlsplit(canonical).hostname or "")
+                      meta.get("application-name"), urlsplit(canonical).hostname or "")
     title = _title(tree, meta, ld, site)
     xml = trafilatura.extract(html, url=base or None, output_format="xml",
                               include_formatting=True, include_links=True,
@@ -54,8 +57,9 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     blocks = [b for b in blocks if b.kind != "image" or stem(_image_src(b)) not in lead_stems]
     blocks = _with_captions(blocks, tree)
     topic = first_text(meta.get("article:section"), text_of(ld.get("articleSection")),
-                   *(a.text_content() for a in tree.xpath('//a[contains(@rel, "category")]')))
-    summary = first_text(meta.get("description"), meta.get("og:description"), ld.get("description"))
+                       *(a.text_content() for a in tree.xpath('//a[contains(@rel, "category")]')))
+    summary = first_text(meta.get("description"), meta.get("og:description"),
+                         text_of(ld.get("description")))
     known = {title, topic} | _decks(tree)
     if image:
         known |= {image.caption, image.credit, f"{image.caption} {image.credit}"}
@@ -190,9 +194,10 @@ def _json_ld(tree) -> dict:
 def _title(tree, meta: dict, ld: dict, site: str) -> str:
     heading = tree.find(".//h1")
     page = tree.find(".//title")
-    title = first_text(text_of(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
-                   heading.text_content() if heading is not None else "",
-                   page.text_content() if page is not None else "")
+    title = first_text(text_of(ld.get("headline")), meta.get("og:title"),
+                       meta.get("twitter:title"),
+                       heading.text_content() if heading is not None else "",
+                       page.text_content() if page is not None else "")
     if site:  # "Headline : Site", "Headline | Site", "Site - Headline"
         for sep in (" : ", " | ", " – ", " — ", " - "):
             if sep in title and site.casefold() in title.casefold():

@@ -18,6 +18,9 @@ _STAMP = re.compile(r"^(?:(?P<kind>updated|last updated|modified|last modified|p
 # Where a second stamp starts in one line: "Published March 22, 2024Updated March 23, ..."
 _SECOND = re.compile(r"(?<=\S)\s*(?=(?:updated|last updated|modified|last modified)\b)",
                      re.IGNORECASE)
+# "Headshot of Ana Ruiz": the alt text of the author's photo beside a byline
+_HEADSHOT = re.compile(r"^(?:[Hh]eadshot|[Pp]ortrait|[Pp]hoto) of "
+                       r"([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})$")
 _CONTROLS = re.compile(r"\b(?:hide|toggle|show)\s+caption\b|\benlarge\s+this\s+image\b",
                        re.IGNORECASE)
 _VISIT = re.compile(r"\bvisit\s+(?P<url>https?://[^\s<>\"]+?)[.,)]?(?:\s|$)", re.IGNORECASE)
@@ -140,8 +143,7 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
         if visit and words(text) <= 20 and re.match(r"^(?:to\s+)?(?:see|read)\s+more", text, re.I):
             story.home_url = story.home_url or visit.group("url")
             continue
-        headshot = re.match(r"^(?:[Hh]eadshot|[Pp]ortrait|[Pp]hoto) of ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})$",
-                            text)
+        headshot = _HEADSHOT.match(text)
         if headshot and index <= 12:  # the author's photo, named for screen readers
             story.authors.append(headshot.group(1)) if headshot.group(1) not in \
                 story.authors else None

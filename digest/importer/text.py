@@ -13,7 +13,8 @@ from .clipping import Clipping, Refused
 from .markdown import Block, escape, join_blocks
 from .story import normal, sort_story, stamp
 
-_DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[\w .'’-]{2,40})?\s*(?:\([^)]{2,40}\))?"
+_DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[\w .'’-]{2,40})?\s*"
+                       r"(?:\([^)]{2,40}\))?"
                        r"\s*(?:—|–|--|-)\s*\S")
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 _URL = re.compile(r"^(?:source|url|link|from)?:?\s*(https?://\S+)\s*$", re.IGNORECASE)
