@@ -61,6 +61,7 @@ class Config:
     cname: str = ""  # custom domain for GitHub Pages, written to CNAME
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    search: bool = True  # full-text search of the articles: a box in every page's header
     # the theme's words changed: msgid -> text, or -> texts (one a plural form)
     strings: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
 

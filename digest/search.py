@@ -1,0 +1,395 @@
+"""Full-text search without a server: the articles indexed by Pagefind, in shards.
+
+Pagefind cannot update an index: adding one article means indexing every article again.
+So the articles, oldest first, are cut into shards of about a hundred, each indexed on its
+own and searched together in the browser (Pagefind's `mergeIndex`). Where a shard ends
+depends only on the articles around the cut (content-defined chunking, as backup tools
+cut files), so an edit, a new article or a removed one changes the shard it is in, and
+now and then the one after it, never the others. Each shard is known by a fingerprint of
+what the index shows of its articles (each article by its file's content hash and its
+place in the site); its Pagefind output is kept in .digest-cache/search/<fingerprint>/ and
+reused while the fingerprint holds. A build indexes only the shards that are new.
+
+The index is a pure function of the published articles, the language and the Pagefind
+version: a build after edits writes the same bytes as a clean build. The output holds
+Pagefind's engine and the first shard in search/, every other shard in
+search/<fingerprint>/, and their list in search/shards.json.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import html
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import DigestError, problem
+from .model import Article
+from .output import Content, Kept
+
+FOLDER = "search"  # in the output
+CACHE = "search"  # in .digest-cache/
+_FORMAT = 1  # of what is indexed; a change indexes every shard again
+# Shard sizes, in articles: a cut falls after an article whose path hashes to a multiple
+# of _SPREAD once a shard has _SHORTEST articles, and always at _LONGEST. About a hundred
+# keeps one shard's indexing near a quarter of a second on one core, and a 10,000-article
+# site at about a hundred shards for the browser to merge.
+_SHORTEST, _SPREAD, _LONGEST = 50, 50, 200
+# Of what Pagefind writes, the engine (kept with the first shard) and each shard's index;
+# its ready-made interfaces are not used.
+_ENGINE = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefind)$")
+_INDEX = re.compile(r"^(pagefind-entry\.json|pagefind\.[\w-]+\.pf_meta|"
+                    r"(index|fragment|filter)/[\w-]+\.pf_(index|fragment|filter))$")
+_LISTING = "files.json"  # in each shard's cache folder: its files, written last
+
+
+@dataclass(frozen=True)
+class Shard:
+    articles: tuple[Article, ...]  # oldest first
+    fingerprint: str
+    root: bool  # the first: it goes in search/ itself, with the engine
+
+    @property
+    def folder(self) -> str:
+        return f"{FOLDER}/" if self.root else f"{FOLDER}/{self.fingerprint[:16]}/"
+
+
+def _pagefind_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pagefind_bin")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def article_key(article: Article, sources: dict[str, str]) -> str:
+    """What the index shows of an article: its file's content (which gives its title,
+    summary, date, tags and body) and its place in the site (URL, topic and tag names)."""
+    return "\0".join((article.path, sources.get(article.path, ""), article.url,
+                      article.topic.name, *(tag.name for tag in article.tags)))
+
+
+def _cuts_after(article: Article) -> bool:
+    digest = hashlib.blake2b(article.path.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % _SPREAD == 0
+
+
+def plan_shards(articles: Iterable[Article], sources: dict[str, str],
+                config: Config) -> list[Shard]:
+    """The articles cut into shards, oldest first, each with its fingerprint."""
+    ordered = sorted(articles, key=lambda a: (a.stamp, a.path))
+    groups: list[list[Article]] = []
+    current: list[Article] = []
+    for article in ordered:
+        current.append(article)
+        if len(current) >= _LONGEST or (len(current) >= _SHORTEST and _cuts_after(article)):
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    settings = repr((_FORMAT, _pagefind_version(), config.language))
+    shards = []
+    for number, group in enumerate(groups):
+        digest = hashlib.blake2b(f"{settings}\0{number == 0}".encode(), digest_size=16)
+        for article in group:
+            digest.update(article_key(article, sources).encode())
+            digest.update(b"\1")
+        shards.append(Shard(tuple(group), digest.hexdigest(), number == 0))
+    return shards
+
+
+_BLOCK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|blockquote|pre|"
+                    r"figure|figcaption|section|aside)\b[^>]*|br\s*/?|hr\s*/?)>", re.I)
+_HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.I | re.S)
+_BACKREF = re.compile(r"<a\b[^>]*footnote-backref[^>]*>.*?</a>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(body: str) -> str:
+    """An article's HTML as the words a reader sees."""
+    text = _BACKREF.sub("", _HIDDEN.sub(" ", body))
+    text = _TAG.sub("", _BLOCK.sub(" ", text))
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def record(article: Article, config: Config) -> dict:
+    """One article as a Pagefind record: what a reader searches (title, summary, topic,
+    tags, date and body), what a result shows (meta), and its topic as a filter."""
+    tags = [tag.name for tag in article.tags]
+    words = [article.title + ".", article.summary, article.topic.name, *tags,
+             article.date.date().isoformat(), plain_text(str(article.html))]
+    return {"url": article.url, "content": " ".join(w for w in words if w),
+            "language": config.language.split("-")[0].lower(),
+            "meta": {"title": article.title, "date": article.date.isoformat(),
+                     "topic": article.topic.name},
+            "filters": {"topic": [article.topic.name]}, "sort": None}
+
+
+class _Service:
+    """One `pagefind --service` process, spoken to as its Python API does (base64 JSON
+    messages ended by commas), but with many messages in flight: the API waits a tenth of
+    a second for each answer, which would make a shard of a hundred articles take ten."""
+
+    def __init__(self, executable: Path):
+        self.process = subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buffer = b""
+        self.sent = 0
+
+    def send(self, payload: dict) -> None:
+        assert self.process.stdin is not None
+        self.sent += 1
+        message = {"message_id": self.sent, "payload": payload}
+        self.process.stdin.write(base64.b64encode(json.dumps(message).encode()) + b",")
+
+    def receive(self) -> dict:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.flush()
+        while b"," not in self.buffer:
+            chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+            if not chunk:
+                raise OSError("Pagefind stopped")
+            self.buffer += chunk
+        message, _, self.buffer = self.buffer.partition(b",")
+        payload = json.loads(base64.b64decode(message))["payload"]
+        if payload.get("type") == "Error":
+            raise OSError(f"Pagefind: {payload.get('message')}")
+        return payload
+
+    def index(self, records: list[dict], into: Path) -> None:
+        """Index the records and write Pagefind's output into the folder."""
+        self.send({"type": "NewIndex", "config": None})
+        number = self.receive()["index_id"]
+        # Records go in from another thread while answers come back: both pipes stay open.
+        def feed() -> None:
+            for item in records:
+                self.send({"type": "AddRecord", "index_id": number, **item})
+            assert self.process.stdin is not None
+            self.process.stdin.flush()
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        try:
+            for _ in records:
+                self.receive()
+        finally:
+            feeder.join()
+        self.send({"type": "WriteFiles", "index_id": number, "output_path": str(into)})
+        self.receive()
+        self.send({"type": "DeleteIndex", "index_id": number})
+        self.receive()
+
+    def close(self) -> None:
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def _executable() -> Path:
+    from pagefind.service import get_executable
+
+    found = get_executable()
+    if found is None or not found.exists():
+        raise DigestError(problem("site.yaml", 0, "search: Pagefind's program is missing "
+                                                  "(pip install 'pagefind[bin]'), or turn "
+                                                  "search off with search: false"))
+    return found
+
+
+def _file_digest(path: Path) -> tuple[str, int]:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest(), stream.tell()
+
+
+def _keep(shard: Shard, written: Path, cache: Path) -> None:
+    """Pagefind's output for a shard, less what the site does not use, moved into the
+    cache with a listing of its files (their sha256 and size), written last."""
+    listing = []
+    for path in sorted(written.rglob("*")):
+        name = path.relative_to(written).as_posix()
+        if path.is_file():
+            if _INDEX.match(name) or (shard.root and _ENGINE.match(name)):
+                listing.append([name, *_file_digest(path)])
+            else:
+                path.unlink()
+    (written / _LISTING).write_text(json.dumps(listing), "utf-8")
+    target = cache / shard.fingerprint
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(written, target)
+
+
+def _listing(cache: Path, shard: Shard) -> list[tuple[str, str, int]] | None:
+    try:
+        data = json.loads((cache / shard.fingerprint / _LISTING).read_text("utf-8"))
+        return [(str(name), str(digest), int(size)) for name, digest, size in data]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int) -> None:
+    """Index the shards with Pagefind, a few at once, into the cache."""
+    if not shards:
+        return
+    executable = _executable()
+    cache.mkdir(parents=True, exist_ok=True)
+    todo: queue.Queue[Shard] = queue.Queue()
+    for shard in shards:
+        todo.put(shard)
+    failures: list[str] = []
+
+    def work() -> None:
+        service = _Service(executable)
+        try:
+            while not failures:
+                try:
+                    shard = todo.get_nowait()
+                except queue.Empty:
+                    return
+                written = cache / f".{shard.fingerprint}.{os.getpid()}.{threading.get_ident()}"
+                shutil.rmtree(written, ignore_errors=True)
+                try:
+                    service.index([record(a, config) for a in shard.articles], written)
+                    _keep(shard, written, cache)
+                except BaseException:
+                    shutil.rmtree(written, ignore_errors=True)
+                    raise
+        except (OSError, ValueError, KeyError) as err:
+            failures.append(str(err))
+        finally:
+            service.close()
+
+    threads = [threading.Thread(target=work, daemon=True)
+               for _ in range(max(1, min(workers, len(shards))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise DigestError(problem("site.yaml", 0, f"search: indexing failed: {failures[0]}"))
+
+
+@functools.cache
+def _theme_file(name: str) -> bytes:
+    return (Path(__file__).parent / "theme" / "static" / name).read_bytes()
+
+
+def interface_files() -> dict[str, Content]:
+    """The theme's search box script and its stylesheet: the same bytes every time."""
+    return {f"{FOLDER}/search.js": _theme_file("search.js"),
+            f"{FOLDER}/search.css": _theme_file("search.css")}
+
+
+def shards_json(shards: list[Shard]) -> bytes:
+    """The list the browser merges: every shard's folder under search/ but the first's."""
+    return (json.dumps({"shards": [s.folder[len(FOLDER) + 1:] for s in shards if not s.root]},
+                       separators=(",", ":")) + "\n").encode()
+
+
+class SearchIndex:
+    """The search files of a build, made from the shards kept in `cache` and indexing only
+    the new ones: at once (`digest build`), or, given `background`, in a thread of its own
+    while the last complete index stays in place; `background` is called when it is done,
+    so that the dev server rebuilds and writes it."""
+
+    def __init__(self, cache: Path, workers: int = 1,
+                 background: Callable[[], None] | None = None, fresh: bool = False):
+        self.cache = cache
+        self.fresh = fresh  # index every shard again (digest build --clean)
+        self.workers = workers
+        self.background = background
+        self.indexed = 0  # shards indexed by the last call (or the last background run)
+        self._last: dict[str, Content] = {}  # the last complete files, for the dev server
+        self._contents: dict[str, dict[str, Content]] = {}  # by fingerprint, in memory
+        self._running: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def files(self, config: Config, articles: Iterable[Article], sources: dict[str, str],
+              previous=None) -> dict[str, Content]:
+        """Every file of search/, by path in the output. `previous`: the last output, whose
+        files stand in for those whose bytes are known to be the same."""
+        if not config.search:
+            return {}
+        shards = plan_shards(articles, sources, config)
+        missing = [s for s in shards if self.fresh or _listing(self.cache, s) is None]
+        self.fresh, self.indexed = False, 0
+        if missing and self.background is not None:
+            self._start(missing, config)
+            return {**self._last, **interface_files()}
+        if missing:
+            index_shards(missing, config, self.cache, self.workers)
+            self.indexed = len(missing)
+        files: dict[str, Content] = interface_files()
+        for shard in shards:
+            files.update(self._shard_files(shard, previous))
+        files[f"{FOLDER}/shards.json"] = shards_json(shards)
+        self._last = files
+        used = {s.fingerprint for s in shards}
+        self._contents = {k: v for k, v in self._contents.items() if k in used}
+        self._prune(used)
+        return files
+
+    def _shard_files(self, shard: Shard, previous) -> dict[str, Content]:
+        known = self._contents.get(shard.fingerprint)
+        if known is not None:
+            return known
+        listing = _listing(self.cache, shard) or []
+        files: dict[str, Content] = {}
+        for name, digest, size in listing:
+            rel = shard.folder + name
+            kept = previous.kept(rel) if previous is not None else None
+            if kept is not None and kept.digest == digest:
+                files[rel] = kept
+            else:
+                files[rel] = self.cache / shard.fingerprint / name
+        if self.background is not None:  # the very objects again: not hashed again
+            self._contents[shard.fingerprint] = files
+        return files
+
+    def _start(self, missing: list[Shard], config: Config) -> None:
+        with self._lock:
+            if self._running is not None and self._running.is_alive():
+                return  # its end asks for a rebuild, which starts what is still missing
+            def run() -> None:
+                try:
+                    index_shards(missing, config, self.cache, self.workers)
+                    self.indexed = len(missing)
+                except DigestError:
+                    return  # the next rebuild tries again
+                finally:
+                    with self._lock:
+                        self._running = None
+                if self.background is not None:
+                    self.background()
+            self._running = threading.Thread(target=run, name="digest-search", daemon=True)
+            self._running.start()
+
+    def _prune(self, used: set[str]) -> None:
+        """Forget the shards this build did not use."""
+        try:
+            entries = list(os.scandir(self.cache))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # being written, perhaps by another build
+            if entry.name not in used and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
