@@ -691,3 +691,16 @@ def test_any_page_gives_a_story_or_a_reason(body: str, wrapper: str) -> None:
     page = f"<html><head><title>T</title></head><body>{wrapper.format(paragraphs)}</body></html>"
     for found in read_input(Input("x.html", page, "html")):
         assert isinstance(found, Refused) and found.message or found.body.strip()
+
+
+def test_a_saved_page_never_copies_a_file_from_outside_its_folder(clipped: SiteDir) -> None:
+    page = (FIXTURES / "radio-ferry.html").read_text("utf-8")
+    page = re.sub(r'<meta property="og:image"[^>]*>', "", page).replace(
+        "https://media.lakeshore-radio.example/ferry-dock-800.jpg", "../secret.jpg")
+    clipped.write({"secret.jpg": b"\xff\xd8\xff private", "saved/ferry.html": page})
+    run = clipped.digest("import", "saved/ferry.html")
+    assert run.exit_code == 0, run.errors
+    assert not (clipped.root / "static").exists()
+    # the picture is left where the page's address says it is
+    assert 'image: {src: "https://www.lakeshore-radio.example/2026/03/secret.jpg"' in \
+        next(clipped.root.rglob("*ferry-crews*.md")).read_text("utf-8")

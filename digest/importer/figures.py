@@ -36,7 +36,8 @@ def lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> Le
     """The lead image: the page's own (OpenGraph, JSON-LD) or the story's first figure,
     with the caption and credit its figure gives."""
     declared = first_text(meta.get("og:image"), meta.get("og:image:url"),
-                      _image_url(ld.get("image")), meta.get("twitter:image"))
+                          _image_url(ld.get("image")), meta.get("twitter:image"))
+    declared = urljoin(base, declared) if declared and base else declared
     # the story's lead image: the one the page declares, else the first with a caption
     lead = first = None
     for image in tree.iter("img"):
@@ -65,13 +66,18 @@ def lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> Le
     local = None
     if src and folder is not None and not urlsplit(src).scheme:
         path = (folder / unquote(urlsplit(src).path)).resolve()
-        local = path if path.is_file() else None
+        # only a picture saved beside the page: never a file a page's link leads out to
+        local = path if (path.is_file() and path.is_relative_to(folder.resolve())
+                         and path.suffix.lower() in _PICTURES) else None
     if local is None:
         src = declared or (urljoin(base, src) if src and base else src)
         if not src.startswith(("http://", "https://")):
             return None
     return LeadImage(src=src, alt=" ".join(alt.split()), caption=caption, credit=credit,
                      local=local)
+
+
+_PICTURES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
 
 
 def _image_url(value) -> str:
