@@ -368,3 +368,43 @@ def test_the_line_a_yaml_hint_offers_reads_back_as_what_was_written(before: str,
                 assert fields["title"].value == written
             elif lead.startswith("write"):  # the writer's own quotes: what they held is kept
                 assert fields["title"].value in written
+
+
+def test_cached_builds_and_dev_server_rebuilds_warn_as_clean_builds_do(tmp_path,
+                                                                      monkeypatch) -> None:
+    """Through an editor's steps on a corpus with planted mistakes: the warnings of a build
+    that reuses its cache, and of the dev server's rebuilds, are those of a clean build."""
+    import shutil
+
+    from digest.build import Options, build
+    from digest.project import Project
+    from digest.serve import Session
+    from test_incremental import NOW, steps, write_corpus
+
+    root = tmp_path / "site"
+    write_corpus(root, 80)
+    files = sorted((root / "content").rglob("*.md"))
+    for index, mistake in enumerate(("\n\n[gone](/2025/01/01/no-such-story/)\n",
+                                     "\n\n![](/img/photo-1.jpg)\n",
+                                     "\n\n[where](#nowhere)\n")):
+        files[index * 7].write_text(files[index * 7].read_text("utf-8") + mistake, "utf-8")
+    project = Project.at(root / "site.yaml")
+    session = Session(Project.at(root / "site.yaml"), Options(),
+                      overrides={"output": "_served"})  # apart from the builds' output
+
+    def clean() -> tuple:
+        copy = tmp_path / "clean"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns("_site", "_served",
+                                                               ".digest-cache"))
+        fresh = Project.at(copy / "site.yaml")
+        return build(fresh, fresh.read_config(), Options(clean=True), NOW, write=False).warnings
+
+    first = build(project, project.read_config(), Options(), NOW).warnings
+    assert len(first) == 3 and first == clean()
+    session.rebuild("start", now=NOW)
+    for name, change in steps(root):
+        change()
+        cached = build(project, project.read_config(), Options(), NOW).warnings
+        session.rebuild(name, now=NOW)
+        assert cached == session.state.warnings == clean(), name
