@@ -13,7 +13,7 @@ from .clipping import Clipping, Refused
 from .dates import Moment, parse_moment
 from .figures import caption_of, figure_of, first_text, lead_image, name_of, stem, text_of
 from .markdown import Block, blocks_from_xml, escape, join_blocks
-from .story import sort_story, stamps
+from .story import normal, sort_story, stamps
 
 _BLOCKS = ("p", "div", "span", "time", "li", "dd", "small", "header", "address", "h2", "h3",
            "h4", "h5", "h6")
@@ -98,8 +98,11 @@ def _with_captions(blocks: list[Block], tree) -> list[Block]:
         figure = figure_of(element)
         if figure is not None:
             figures.setdefault(stem(element.get("src") or element.get("data-src") or ""), figure)
-    found = []
+    found: list[Block] = []
+    shown: set[str] = set()  # captions given under a picture: not again as a paragraph
     for block in blocks:
+        if block.kind == "p" and normal(block.text) in shown:
+            continue
         found.append(block)
         figure = figures.get(stem(_image_src(block))) if block.kind == "image" else None
         if figure is not None:
@@ -107,6 +110,7 @@ def _with_captions(blocks: list[Block], tree) -> list[Block]:
             line = " ".join(part for part in (caption, f"({credit})" if credit else "") if part)
             if line:
                 found.append(Block(f"*{escape(line)}*", line, "caption"))
+                shown |= {normal(caption), normal(credit), normal(f"{caption} {credit}")} - {""}
     return found
 
 
