@@ -20,7 +20,7 @@ from .slugs import match_key, slugify
 from .yamltext import Field, load_mapping, type_name
 
 KNOWN_KEYS = ("title", "date", "topic", "tags", "author", "authors", "summary", "source",
-              "image", "slug", "updated", "draft")
+              "image", "slug", "updated", "draft", "lead", "weight")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}"
                        r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:[Zz]|[+-]\d{2}:?\d{2})?)?$")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
@@ -121,6 +121,8 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
     image = reader.image("image")
     slug = reader.slug("slug", path)
     draft = reader.flag("draft")
+    lead = reader.flag("lead")
+    weight = reader.whole_number("weight")
     slow = markdown_problem(body_text, path, body_line)
     if slow:
         problems.append(slow)
@@ -149,7 +151,7 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
         topic_line=fields["topic"].line if "topic" in fields else 1, tags=tags,
         authors=authors, summary=summary, source=source, image=image, slug=slug, draft=draft,
-        html=body, extra=extra, findings=findings)
+        html=body, extra=extra, findings=findings, lead=lead, weight=weight)
 
 
 def place_article(parsed: ParsedArticle, config: Config) -> Article:
@@ -173,7 +175,7 @@ def place_article(parsed: ParsedArticle, config: Config) -> Article:
         summary=parsed.summary, source=parsed.source, image=image, slug=parsed.slug,
         draft=parsed.draft, html=parsed.html,
         url=f"{base}{parsed.date:%Y/%m/%d}/{parsed.slug}/", extra=parsed.extra,
-        base_path=base, findings=parsed.findings)
+        base_path=base, findings=parsed.findings, lead=parsed.lead, weight=parsed.weight)
 
 
 def _topic(written: tuple[str, str] | None, config: Config) -> Label:
@@ -318,6 +320,17 @@ class _FieldReader:
             self.problems.append(problem(path, 1, "the file name gives no slug: "
                                                   "add 'slug: ...' to the front matter"))
         return slug
+
+    def whole_number(self, key: str) -> int:
+        item = self.fields.get(key)
+        if item is None or item.value is None:
+            return 0
+        value = item.value
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**9:
+            self._bad(key, f"expected a whole number such as 10 (higher leads its day "
+                           f"first), found {item.raw or type_name(value)}")
+            return 0
+        return value
 
     def flag(self, key: str) -> bool:
         item = self.fields.get(key)

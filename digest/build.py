@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, time as dt_time, timedelta, timezone
 from pathlib import Path
 
 from . import checks
@@ -20,9 +20,7 @@ from .model import Article
 from .output import Content, Stage, WriteReport, check_output_folder, write_site
 from .project import Project
 from .reuse import CACHE_FOLDER, SPARE_OUTPUT, Previous, Reuse, snapshot
-from .search import SearchIndex
 from .site import Site, select
-from .workers import worker_count
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,8 @@ def build(project: Project, config: Config, options: Options, now: datetime,
         # the parsed articles are saved while the workers render: they are good whatever
         # happens next
         save = (lambda: reuse.save_articles(project.root)) if write else None
-        search = SearchIndex(cache / "search", worker_count(), fresh=not keep) if write else None
         result = assemble(project, config, options, now, reuse, previous, stage=stage,
-                          meanwhile=save, search=search)
+                          meanwhile=save)
         report = None
         if write:
             report = write_site(result.files, output, stage=stage, reuse=keep)
@@ -113,50 +110,48 @@ def build(project: Project, config: Config, options: Options, now: datetime,
 
 def assemble(project: Project, config: Config, options: Options, now: datetime, reuse: Reuse,
              previous: Previous | None = None, changed: frozenset[str] | None = None,
-             stage: Stage | None = None, meanwhile: Callable[[], None] | None = None,
-             search: SearchIndex | None = None) -> Result:
+             stage: Stage | None = None, meanwhile: Callable[[], None] | None = None) -> Result:
     """Everything the output folder will hold, in memory: the phases in order, each run by
     `reuse` on what changed since it last ran them. `changed` names the only article files
     that changed since the last call, if known. With `stage`, pages rendered in bulk go
     straight into the new output folder. `meanwhile` is done once the articles are parsed,
-    while pages render. `search` makes the search index (none: `digest check`)."""
+    while pages render."""
     articles, sources, problems = reuse.articles(project, config, changed, options.progress)
     site, site_problems = reuse.group(select(articles, now, options.drafts, options.future),
                                       config)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
-    pages = reuse.plan(site, config)
+    pages = reuse.plan(site, config, now.astimezone(config.zone).date())
     files = reuse.render(project, config, site, pages, now, sources, previous, stage,
                          meanwhile, options.progress)
     files.update(theme_files(config))
-    if search is not None:
-        files.update(search.files(config, site.articles, sources, previous))
     files = add_static(files, project)
     warnings = tuple(checks.site_warnings(project, config, site, files.keys()))
     if options.strict and warnings:
         raise DigestError(list(warnings))
     return Result(site, files, len(pages), _count_feeds(files), 0.0, warnings=warnings,
                   left_out=checks.left_out(articles, now, options.drafts, options.future),
-                  articles=len(site.articles), until=_until(articles, now))
+                  articles=len(site.articles), until=_until(articles, now, site, config))
 
 
 @functools.cache
-def _theme_css() -> bytes:
-    """The theme's stylesheet, package data: read once per process, so that the dev server
-    hands the same bytes to every rebuild and they are not hashed again."""
-    return (Path(__file__).parent / "theme" / "static" / "theme.css").read_bytes()
+def _theme_file(name: str) -> bytes:
+    """One of the theme's static files, package data: read once per process, so that the
+    dev server hands the same bytes to every rebuild and they are not hashed again."""
+    return (Path(__file__).parent / "theme" / "static" / name).read_bytes()
 
 
 def theme_files(config: Config) -> dict[str, Content]:
-    """The theme's stylesheet, and what GitHub Pages reads."""
-    files: dict[str, Content] = {"theme.css": _theme_css(), ".nojekyll": b""}
+    """The theme's stylesheet and script, and what GitHub Pages reads."""
+    files: dict[str, Content] = {"theme.css": _theme_file("theme.css"),
+                                 "share.js": _theme_file("share.js"), ".nojekyll": b""}
     if config.cname:
         files["CNAME"] = f"{config.cname}\n".encode()
     return files
 
 
 # digest writes these, but a file of the same name in static/ is meant to replace them
-_REPLACEABLE = frozenset({"theme.css", ".nojekyll", "CNAME", "robots.txt"})
+_REPLACEABLE = frozenset({"theme.css", "share.js", ".nojekyll", "CNAME", "robots.txt"})
 
 
 def add_static(files: dict[str, Content], project: Project) -> dict[str, Content]:
@@ -170,12 +165,19 @@ def add_static(files: dict[str, Content], project: Project) -> dict[str, Content
     return {**files, **static}
 
 
-def _until(articles: list[Article], now: datetime) -> float | None:
+def _until(articles: list[Article], now: datetime, site: Site, config: Config
+           ) -> float | None:
     """The first moment after `now` at which the output changes with time alone: an article
-    dated later appears, or one leaves the news sitemap."""
+    dated later appears, one leaves the news sitemap, or the next midnight in the site's
+    timezone moves the "Today" and "Yesterday" labels of the days shown."""
     later = min((a.date for a in articles if a.date > now), default=None)
     recent = min((a.date for a in articles if a.date > now - NEWS_WINDOW), default=None)
-    moments = [moment for moment in (later, recent and recent + NEWS_WINDOW)
+    today = now.astimezone(config.zone).date()
+    labelled = {today - timedelta(days=1), today, today + timedelta(days=1)}
+    midnight = None
+    if any(day.date in labelled for day in site.days):
+        midnight = datetime.combine(today + timedelta(days=1), dt_time(0), config.zone)
+    moments = [moment for moment in (later, recent and recent + NEWS_WINDOW, midnight)
                if moment is not None and moment > now]
     return min(moments).timestamp() if moments else None
 

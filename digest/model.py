@@ -68,6 +68,8 @@ class ParsedArticle:
     html: str  # the body; site-root links (/img/a.png) without the base path (see Article)
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     findings: Findings = field(default=Findings(), hash=False, compare=False)
+    lead: bool = False  # `lead: true`: its day's lead story
+    weight: int = 0  # how strongly it asks to lead its day; higher leads first
 
 
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
@@ -110,6 +112,8 @@ class Article:
     extra: dict[str, Any] = field(default_factory=dict, hash=False)  # other front-matter keys
     base_path: str = "/"
     findings: Findings = field(default=Findings(), hash=False, compare=False, repr=False)
+    lead: bool = False  # `lead: true`: its day's lead story (see Day.lead)
+    weight: int = 0  # how strongly it asks to lead its day; higher leads first
 
     @cached_property
     def body(self) -> str:
@@ -120,6 +124,27 @@ class Article:
     @property
     def day(self) -> date:
         return self.date.date()
+
+    @property
+    def day_url(self) -> str:
+        """The edition of its day: /news/2024/03/22/."""
+        return f"{self.base_path}{self.date:%Y/%m/%d}/"
+
+    @cached_property
+    def standfirst(self) -> str:
+        """The summary, to stand under the headline; "" when the body opens with it (a
+        summary taken from the first paragraph or the text before <!--more-->)."""
+        from .markup import first_paragraph, plain_text  # the model needs it here alone
+
+        opening = plain_text(first_paragraph(str(self.html)))
+        return "" if opening and self.summary.startswith(opening.removesuffix("…")) \
+            else self.summary
+
+    @property
+    def updated_has_time(self) -> bool:
+        """Whether `updated` names a time of day: a date alone is read as midnight."""
+        return self.updated is not None and (self.updated.hour, self.updated.minute,
+                                             self.updated.second) != (0, 0, 0)
 
     @cached_property
     def stamp(self) -> float:
@@ -184,6 +209,41 @@ class Day:
     def count(self) -> int:
         return sum(len(group.articles) for group in self.groups)
 
+    @property
+    def month_url(self) -> str:
+        """The page of the day's month: /news/2026/11/."""
+        return self.url.rsplit("/", 2)[0] + "/"
+
+    @cached_property
+    def lead(self) -> Article | None:
+        """The day's lead story: one marked `lead: true`, else the one of highest `weight`,
+        else the newest (ties: the newest)."""
+        articles = [article for group in self.groups for article in group.articles]
+        return min(articles, key=lambda a: (not a.lead, -a.weight, a.sort_key), default=None)
+
+    @cached_property
+    def front(self) -> tuple[TopicGroup, ...]:
+        """The groups as an edition shows them: the lead story's first, the lead story
+        first in it, then the others in the site's topic order."""
+        lead = self.lead
+        first, rest = [], []
+        for group in self.groups:
+            if any(article is lead for article in group.articles):
+                first.append(TopicGroup(group.topic, (lead, *(
+                    article for article in group.articles if article is not lead))))
+            else:
+                rest.append(group)
+        return (*first, *rest)
+
+    @cached_property
+    def latest(self) -> datetime | None:
+        """When the day's edition last changed: its newest publication or update time;
+        None when its articles give dates alone."""
+        times = [article.updated if article.updated and article.updated.date() == self.date
+                 else article.date for group in self.groups for article in group.articles
+                 if article.has_time]
+        return max(times, default=None)
+
 
 @dataclass(frozen=True)
 class Month:
@@ -196,3 +256,13 @@ class Month:
     @property
     def count(self) -> int:
         return sum(day.count for day in self.days)
+
+    @property
+    def url(self) -> str:
+        """Its page: /news/2026/11/."""
+        return self.days[0].month_url
+
+    @property
+    def year_url(self) -> str:
+        """The page of its year: /news/2026/."""
+        return self.url.rsplit("/", 2)[0] + "/"

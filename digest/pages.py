@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from datetime import date
+from itertools import groupby
 from typing import Any
 
 from .config import Config
-from .i18n import site_date, site_text
-from .model import Article, Heading, Tag, Topic
+from .i18n import locale_of, month_year, site_date, site_text
+from .model import Article, Heading, Month, Tag, Topic
 from .site import Site
 
 
@@ -77,20 +79,38 @@ def tag_feeds(config: Config, tag: Tag) -> tuple[FeedLink, ...]:
                       tag.url)
 
 
-def plan_pages(site: Site, config: Config) -> list[Page]:
+def plan_pages(site: Site, config: Config, today: date | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order: the site's own pages, then those of
-    each part (see `parts`)."""
-    return [*site_pages(site, config),
-            *(page for part in parts(site) for page in plan_part(part, config))]
+    each part (see `parts`). `today`, the build's day in the site's timezone, labels the
+    days shown as "Today" and "Yesterday"."""
+    return [*site_pages(site, config, today),
+            *(page for part in parts(site, today) for page in plan_part(part, config))]
 
 
-def site_pages(site: Site, config: Config) -> list[Page]:
-    """The front page, archive, indexes and 404 page."""
+def age(day: date, today: date | None) -> int | None:
+    """0 for today, 1 for yesterday, None for any other day (or no today given)."""
+    if today is None:
+        return None
+    days = (today - day).days
+    return days if days in (0, 1) else None
+
+
+def site_pages(site: Site, config: Config, today: date | None = None) -> list[Page]:
+    """The front page, archive, indexes, the Subscribe page, the feeds' stylesheet and the
+    404 page."""
     base = config.base_path
     main = site_feeds(config)
+    shown = site.days[:config.front_page_days]
     return [
         Page("index.html", base, "index.html", config.title,
-             {"days": site.days[:config.front_page_days]}, main),
+             {"days": shown, "ages": tuple(age(day.date, today) for day in shown),
+              "previous": site.days[1] if len(site.days) > 1 else None}, main),
+        Page("subscribe/index.html", f"{base}subscribe/", "subscribe.html",
+             site_text(config, "Subscribe"),
+             {"feeds": main,
+              "topics": tuple((t.name, topic_feeds(config, t)) for t in site.topics),
+              "tags": tuple((t.name, tag_feeds(config, t)) for t in site.tags)}, main),
+        Page("feed.xsl", f"{base}feed.xsl", "feed.xsl", site_text(config, "Subscribe"), {}),
         Page("archive/index.html", f"{base}archive/", "archive.html",
              site_text(config, "Archive"), {"months": site.months}, main),
         Page("topics/index.html", f"{base}topics/", "topics.html", site_text(config, "Topics"),
@@ -107,32 +127,70 @@ def site_pages(site: Site, config: Config) -> list[Page]:
 Part = tuple
 
 
-def parts(site: Site) -> list[Part]:
-    """The parts of the site, in the order of their pages."""
+def parts(site: Site, today: date | None = None) -> list[Part]:
+    """The parts of the site, in the order of their pages. A day's part holds its label
+    (see `age`), so that a day that stops being "Today" is planned and rendered again."""
     found: list[Part] = []
     days = site.days
     for index, day in enumerate(days):
         found.append(("day", day, days[index - 1] if index else None,
-                      days[index + 1] if index + 1 < len(days) else None))
+                      days[index + 1] if index + 1 < len(days) else None, age(day.date, today)))
+    months = site.months
+    for index, month in enumerate(months):
+        found.append(("month", month, months[index - 1] if index else None,
+                      months[index + 1] if index + 1 < len(months) else None))
+    years = [(year, tuple(group)) for year, group in groupby(months, key=lambda m: m.year)]
+    for index, (year, group) in enumerate(years):
+        found.append(("year", year, group, years[index - 1][0] if index else None,
+                      years[index + 1][0] if index + 1 < len(years) else None))
     found += [("topic", topic) for topic in site.topics]
     found += [("tag", tag) for tag in site.tags]
     return found
+
+
+def part_key(part: Part) -> str:
+    """A name for a part that stays the same from build to build: "day 2026-11-24"."""
+    kind, what = part[0], part[1]
+    if kind == "day":
+        return f"day {what.date}"
+    if kind == "month":
+        return f"month {what.year:04d}-{what.month:02d}"
+    if kind == "year":
+        return f"year {what:04d}"
+    return f"{kind} {what.slug}"
 
 
 def plan_part(part: Part, config: Config) -> list[Page]:
     """The pages of one part of the site."""
     kind = part[0]
     if kind == "day":
-        _, day, newer, older = part
+        _, day, newer, older, label = part
         return [Page(f"{day.date:%Y/%m/%d}/index.html", day.url, "day.html",
-                     site_date(config, day.date), {"day": day, "newer": newer, "older": older},
+                     site_date(config, day.date),
+                     {"day": day, "newer": newer, "older": older, "age": label},
                      site_feeds(config))]
+    if kind == "month":
+        _, month, newer, older = part
+        return [Page(f"{month_path(month)}index.html", config.base_path + month_path(month),
+                     "month.html",
+                     month_year(month, locale_of(config.language, config.locale)),
+                     {"month": month, "newer": newer, "older": older}, site_feeds(config))]
+    if kind == "year":
+        _, year, months, newer, older = part
+        return [Page(f"{year:04d}/index.html", f"{config.base_path}{year:04d}/", "year.html",
+                     f"{year:04d}", {"year": year, "months": months, "newer": newer,
+                                     "older": older}, site_feeds(config))]
     if kind == "topic":
         return _topic_pages(part[1], config)
     tag = part[1]
     return _paginated(tag.url, tag.articles, config, "tag.html",
                       site_text(config, "Tagged “%(tag)s”", tag=tag.name),
                       {"tag": Heading.of(tag)}, (*site_feeds(config), *tag_feeds(config, tag)))
+
+
+def month_path(month: Month) -> str:
+    """The month's folder in the site: "2026/11/"."""
+    return f"{month.year:04d}/{month.month:02d}/"
 
 
 def _topic_pages(topic: Topic, config: Config) -> list[Page]:

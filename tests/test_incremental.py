@@ -282,8 +282,8 @@ def test_a_cache_from_another_version_or_with_wrong_types_is_ignored(
 
 def test_front_matter_json_cannot_hold_is_parsed_again_not_cached_wrong(
         site: SiteDir) -> None:
-    site.write({"content/a.md": "---\ntitle: A\ndate: 2025-01-01\nweights: {1: one}\n---\nx\n",
-                "layouts/article.html": "{{ article.extra.weights }}"})
+    site.write({"content/a.md": "---\ntitle: A\ndate: 2025-01-01\ncounts: {1: one}\n---\nx\n",
+                "layouts/article.html": "{{ article.extra.counts }}"})
     site.build()
     first = site.read("2025/01/01/a/index.html")
     site.build()

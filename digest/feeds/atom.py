@@ -10,6 +10,7 @@ def atom_feed(feed: Feed) -> bytes:
     home, self_url = xml_text(feed.home), xml_text(feed.urls["Atom"])
     out = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
+        f'<?xml-stylesheet type="text/xsl" href="{xml_text(feed.stylesheet)}"?>\n',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{xml_text(feed.language)}">\n',
         f"<id>{self_url}</id>\n",
         f"<title>{xml_text(feed.title)}</title>\n",

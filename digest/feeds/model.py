@@ -19,6 +19,9 @@ IMAGE_TYPES = {".avif": "image/avif", ".gif": "image/gif", ".jpeg": "image/jpeg"
                ".jpg": "image/jpeg", ".png": "image/png", ".svg": "image/svg+xml",
                ".webp": "image/webp"}
 
+# Shown by browsers that open an RSS or Atom feed: a page that says what the feed is.
+FEED_STYLESHEET = "feed.xsl"
+
 # The `updated` time of a feed with no items, so that it stays byte-identical.
 NO_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -51,6 +54,7 @@ class Feed:
     author: str  # for items that name no author
     updated: datetime
     items: tuple[FeedItem, ...]  # newest first
+    stylesheet: str = ""  # root-relative URL of the XSLT a browser shows the feed with
 
 
 def make_feed(config: Config, links: Iterable[FeedLink], home: str, description: str,
@@ -65,7 +69,8 @@ def make_feed(config: Config, links: Iterable[FeedLink], home: str, description:
         language=config.language,
         author=config.author or config.title,
         updated=newest,
-        items=tuple(items))
+        items=tuple(items),
+        stylesheet=f"{config.base_path}{FEED_STYLESHEET}")
 
 
 def image_type(url: str) -> str:

@@ -39,6 +39,7 @@ def rss_feed(feed: Feed) -> bytes:
     home, self_url = xml_text(feed.home), xml_text(feed.urls["RSS"])
     out = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
+        f'<?xml-stylesheet type="text/xsl" href="{xml_text(feed.stylesheet)}"?>\n',
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" '
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" '

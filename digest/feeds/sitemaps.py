@@ -26,8 +26,8 @@ def sitemap(config: Config, pages: list[Page], entries: list[str] | None = None)
 
 
 def sitemap_entry(config: Config, page: Page) -> str:
-    if page.template == "404.html":
-        return ""
+    if page.template == "404.html" or not page.output.endswith(".html"):
+        return ""  # the 404 page, and the feeds' stylesheet
     article = page.context.get("article")
     lastmod = ("" if article is None else
                f"<lastmod>{(article.updated or article.date).isoformat()}</lastmod>")

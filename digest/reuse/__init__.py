@@ -20,14 +20,14 @@ after edits with clean builds, tests/test_regroup_properties.py regrouping with 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from ..config import Config
 from ..errors import Problem
 from ..model import Article
 from ..output import Content, Stage
-from ..pages import Page, parts, plan_part, site_pages
+from ..pages import Page, part_key, parts, plan_part, site_pages
 from ..project import Project
 from ..site import Site, group_site
 from . import parsing, rendering, store
@@ -82,16 +82,16 @@ class Reuse:
             self.grouped, self._grouped_for = grouped, config
         return grouped.site, problems
 
-    def plan(self, site: Site, config: Config) -> list[Page]:
+    def plan(self, site: Site, config: Config, today: date | None = None) -> list[Page]:
         """`plan_pages`; the pages of a part made of the very objects of last time are the
         very pages planned then."""
         if self._plans_for != config:
             self._plans, self._plans_for = {}, config
         known, planned = self._plans, {}
-        pages = site_pages(site, config)
+        pages = site_pages(site, config, today)
         self._layout = [("", None, len(pages))]
-        for part in parts(site):
-            key = f"{part[0]} {part[1].date if part[0] == 'day' else part[1].slug}"
+        for part in parts(site, today):
+            key = part_key(part)
             same = known.get(key)
             if same is None or len(same[0]) != len(part) or not all(
                     a is b for a, b in zip(same[0], part)):

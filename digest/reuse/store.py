@@ -25,7 +25,7 @@ from ..project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 8  # of the cache files; a change makes older caches start afresh
+_FORMAT = 9  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -374,6 +374,7 @@ def _article_to_json(article: ParsedArticle) -> dict:
         "image": [image.src, image.alt, image.caption, image.credit] if image else None,
         "slug": article.slug, "draft": article.draft, "html": article.html,  # bytes apart
         "extra": article.extra, "findings": _findings_to_json(article.findings),
+        "lead": article.lead, "weight": article.weight,
     }
 
 
@@ -413,6 +414,7 @@ def _article_from_json(item: dict, zone: ZoneInfo) -> ParsedArticle:
         source=Source(*pair(item["source"])) if item["source"] else None,
         image=Image(*map(text, item["image"])) if item["image"] else None,
         slug=text(item["slug"]), draft=bool(item["draft"]), html=item["html"],
-        extra=dict(item["extra"]), findings=_findings_from_json(item["findings"]))
+        extra=dict(item["extra"]), findings=_findings_from_json(item["findings"]),
+        lead=bool(item["lead"]), weight=int(item["weight"]))
 
 
