@@ -433,6 +433,10 @@ def test_the_dev_server_renders_a_language_change(site: SiteDir, monkeypatch) ->
 # The catalogues
 
 
+# %(name)s for Python's formatting; {name} for what the theme's scripts fill in
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+
+
 def theme_messages() -> dict[str | tuple[str, str], list[str]]:
     """Every msgid the theme uses, in its templates and in the Python that titles feeds."""
     found: dict[str | tuple[str, str], list[str]] = {}
@@ -474,11 +478,11 @@ def test_every_theme_word_is_translated_in_every_shipped_language() -> None:
             texts = entry.string if isinstance(entry.string, tuple) else (entry.string,)
             if isinstance(msgid, tuple) and len(texts) != catalogue.num_plurals:
                 problems.append(f"{language}: {msgid!r} needs {catalogue.num_plurals} forms")
-            wanted = set(re.findall(r"%\(\w+\)[sd]", key))
+            wanted = set(PLACEHOLDER.findall(key))
             for text in texts:
                 # a plural form may leave the number out ("one article" in words)
-                extra = set(re.findall(r"%\(\w+\)[sd]", text)) - wanted
-                missing = wanted - set(re.findall(r"%\(\w+\)[sd]", text)) - {"%(num)d"}
+                extra = set(PLACEHOLDER.findall(text)) - wanted
+                missing = wanted - set(PLACEHOLDER.findall(text)) - {"%(num)d"}
                 if extra or missing:
                     problems.append(f"{language}: {msgid!r}: {text!r} has {extra or missing}")
     assert problems == []
