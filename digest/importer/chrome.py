@@ -68,10 +68,22 @@ _OUTLET = re.compile(r"\b(?:Radio|News|Press|Times|Post|Wire|Herald|Ledger|Journ
                      r"Gazette|Agency|Media|Network|Service|Daily|Weekly|Staff|Report|Public|"
                      r"Associated|Chronicle|Observer|Courier|Bulletin|Broadcasting|Magazine)\b")
 _SPLIT_NAMES = re.compile(r"\s*(?:,\s*and\s+|,|\band\b|&|;|\|)\s*")
-_ROLE = re.compile(r"\s*(?:[,|–—-]\s*|\s+)(?:staff|senior|chief|special|political|foreign|"
-                   r"local|science|business|the|our|a|an)?\s*(?:writer|reporter|correspondent|"
-                   r"editor|contributor|columnist|photographer|producer|host)\b.*$",
-                   re.IGNORECASE)
+_ROLE_WORD = re.compile(r"\b(?:writer|reporter|correspondent|editor|contributor|columnist|"
+                        r"photographer|producer|host|critic)\b.*$", re.IGNORECASE)
+
+
+def _without_role(part: str) -> str:
+    """"Ana Ruiz, Staff Writer" and "Ana Ruiz Chief Political Correspondent" -> "Ana Ruiz":
+    the role and up to two words that describe it go."""
+    match = _ROLE_WORD.search(part)
+    if not match:
+        return part
+    head = part[:match.start()].split(",")[0].split()
+    dropped = 0
+    while len(head) > 2 and dropped < 2:
+        head.pop()
+        dropped += 1
+    return " ".join(head)
 
 
 def words(text: str) -> int:
@@ -147,7 +159,7 @@ def split_names(text: str) -> tuple[str, ...]:
     text = re.split(r"\s+(?:in|from|for)\s+[A-Z]|\s*\|\s*|\s+[–—-]\s+|\s*\(", text)[0]
     names = []
     for part in _SPLIT_NAMES.split(text):
-        part = _ROLE.sub("", part).strip(" .,:;")
+        part = _without_role(part).strip(" .,:;")
         if part and _NAME_ONLY.match(part) and not part.isupper() \
                 and not _OUTLET.search(part):
             names.append(part)

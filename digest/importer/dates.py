@@ -65,6 +65,9 @@ _TIME_FIRST = re.compile(rf"\b{_TIME}{_ZONE}{_GLUE}{_CALENDAR}\b", re.IGNORECASE
 # A year may run into the time when a page's text is copied: "March 22, 20243:16 PM GMT-4"
 _DATE_FIRST = re.compile(rf"\b{_CALENDAR}(?:\b|(?=\d{{1,2}}[:.]\d\d))(?:{_GLUE}{_TIME}{_ZONE})?",
                          re.IGNORECASE)
+# 19.01.2026, as Europe writes it: day, month, year
+_DOTTED = re.compile(rf"\b(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>(?:19|20)\d\d)\b"
+                     rf"(?:{_GLUE}(?P<hour>[0-2]?\d)[:.h](?P<minute>[0-5]\d){_ZONE})?")
 _SHIFT = re.compile(r"([+-])(\d{1,2}):?(\d\d)?")
 _ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?)?\b")
@@ -121,6 +124,11 @@ def locate_moment(text: str) -> tuple[int, Moment] | None:
         moment = parse_moment(match.group(0))
         if moment:
             found.append((match.start(), moment))
+    match = _DOTTED.search(text)
+    if match:
+        moment = _from_dotted(match)
+        if moment:
+            found.append((match.start(), moment))
     return min(found, key=lambda pair: pair[0]) if found else None
 
 
@@ -162,4 +170,16 @@ def _from_match(match: re.Match) -> Moment | None:
     if half:
         hour = hour % 12 + (12 if half == "p" else 0)
     local = day.replace(hour=hour, minute=minute, second=int(parts["second"] or 0))
+    return Moment(in_zone(local, parts["zone"], parts["shift"]), True)
+
+
+def _from_dotted(match: re.Match) -> Moment | None:
+    parts = match.groupdict()
+    try:
+        day = datetime(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        return None
+    if parts["hour"] is None or int(parts["hour"]) > 23:
+        return Moment(day, False)
+    local = day.replace(hour=int(parts["hour"]), minute=int(parts["minute"]))
     return Moment(in_zone(local, parts["zone"], parts["shift"]), True)

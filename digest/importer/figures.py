@@ -41,10 +41,12 @@ def lead_image(tree, meta: dict, ld: dict, base: str, folder: Path | None) -> Le
     # the story's lead image: the one the page declares, else the first with a caption
     lead = first = None
     for image in tree.iter("img"):
-        if any(a.tag in ("nav", "header", "footer", "aside") for a in image.iterancestors()):
-            continue
+        around = [a.tag for a in image.iterancestors()]
+        if any(tag in ("nav", "footer", "aside") for tag in around) or (
+                "header" in around and not {"article", "main"} & set(around)):
+            continue  # the site's logo and furniture, not the story's
         src = image.get("src") or image.get("data-src") or ""
-        if declared and stem(src) and stem(src) == stem(declared):
+        if declared and same_image(src, declared):
             lead = image
             break
         if first is None and figure_of(image) is not None:
@@ -88,9 +90,26 @@ def _image_url(value) -> str:
     return text_of(value)
 
 
-def stem(src: str) -> str:
-    name = Path(urlsplit(src).path).stem.lower()
-    return re.sub(r"[-_]?\d{2,4}(?:x\d{2,4})?$", "", name)
+def image_keys(src: str) -> frozenset[str]:
+    """What names one picture in its URLs, whatever the size or crop a page asks for: its
+    file name without size suffixes, and the ids and hashes in its path."""
+    segments = [s for s in unquote(urlsplit(src).path).lower().split("/") if s]
+    keys = set()
+    for index, segment in enumerate(segments):
+        if re.search(r"[:=(,]", segment) or re.fullmatch(r"\d+x\d+", segment):
+            # an image server's resizing instructions
+            continue
+        name = re.sub(r"([-_.]\d{2,4}(?:x\d{2,4})?|[-_](?:wide|large|medium|small|thumb\w*|"
+                      r"square|crop\w*))+$", "", segment.split(".")[0])
+        last = index == len(segments) - 1
+        if (last and len(name) >= 4 and not name.isdigit()) or (
+                len(name) >= 8 and re.search(r"\d", name) and re.search(r"[a-z]", name)):
+            keys.add(name)
+    return frozenset(keys)
+
+
+def same_image(one: str, other: str) -> bool:
+    return bool(image_keys(one) & image_keys(other))
 
 
 _CAPTION_CLASS = re.compile(r"caption", re.IGNORECASE)

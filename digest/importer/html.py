@@ -10,8 +10,9 @@ from urllib.parse import urljoin, urlsplit
 
 from .chrome import byline_names, split_names, words
 from .clipping import Clipping, Refused
-from .dates import Moment, parse_moment
-from .figures import caption_of, figure_of, first_text, lead_image, name_of, stem, text_of
+from .dates import Moment, find_moment, parse_moment
+from .figures import (caption_of, figure_of, first_text, image_keys, lead_image, name_of,
+                      same_image, text_of)
 from .markdown import Block, blocks_from_xml, escape, join_blocks
 from .story import normal, sort_story, stamps
 
@@ -37,9 +38,9 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     canonical = urljoin(page_url, canonical) if page_url.startswith("http") else canonical
     canonical = canonical if canonical.startswith(("http://", "https://")) else ""
     base = page_url or canonical
-    site = first_text(meta.get("og:site_name"), name_of(ld.get("publisher")),
+    site = first_text(name_of(ld.get("publisher")), meta.get("og:site_name"),
                       meta.get("application-name"), urlsplit(canonical).hostname or "")
-    title = _title(tree, meta, ld, site)
+    title = _title(tree, meta, ld, site, urlsplit(canonical).hostname or "")
     xml = trafilatura.extract(html, url=base or None, output_format="xml",
                               include_formatting=True, include_links=True,
                               include_tables=True, include_images=True,
@@ -52,9 +53,12 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     body_root = root.find("main")
     blocks = blocks_from_xml(body_root if body_root is not None else root, base)
     image = lead_image(tree, meta, ld, base, folder)
-    lead_stems = {stem(image.src), stem(str(image.local or ""))} - {""} if image else set()
     # the lead image is in the front matter; the story's other pictures stay in its body
-    blocks = [b for b in blocks if b.kind != "image" or stem(_image_src(b)) not in lead_stems]
+    # (so is a picture before the story's first paragraph: the lead in another size)
+    leads = (image.src, str(image.local or "")) if image else ()
+    blocks = [b for i, b in enumerate(blocks) if b.kind != "image" or not image or not (
+        any(same_image(_image_src(b), lead) for lead in leads)
+        or not any(x.kind == "p" for x in blocks[:i]))]
     blocks = _with_captions(blocks, tree)
     topic = first_text(meta.get("article:section"), text_of(ld.get("articleSection")),
                        *(a.text_content() for a in tree.xpath('//a[contains(@rel, "category")]')))
@@ -73,6 +77,10 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     published, updated = _dates(tree, meta, ld)
     published = _better(published, story.published)
     updated = _better(updated, story.updated)
+    if published is None and updated is None:  # htmldate's reading of the page, a day alone
+        found = trafilatura.extract_metadata(html, default_url=base or None)
+        day = parse_moment(found.date) if found is not None and found.date else None
+        published = Moment(day.when, False) if day else None
     authors = (_ld_authors(ld) or _meta_authors(tree, meta) or tuple(story.authors)
                or tuple(story.bio_authors))
     summary = summary or first_text(*sorted(_decks(tree) - {topic}, key=len, reverse=True))
@@ -97,14 +105,16 @@ def _with_captions(blocks: list[Block], tree) -> list[Block]:
     for element in tree.iter("img"):
         figure = figure_of(element)
         if figure is not None:
-            figures.setdefault(stem(element.get("src") or element.get("data-src") or ""), figure)
+            for key in image_keys(element.get("src") or element.get("data-src") or ""):
+                figures.setdefault(key, figure)
     found: list[Block] = []
     shown: set[str] = set()  # captions given under a picture: not again as a paragraph
     for block in blocks:
         if block.kind == "p" and normal(block.text) in shown:
             continue
         found.append(block)
-        figure = figures.get(stem(_image_src(block))) if block.kind == "image" else None
+        keys = image_keys(_image_src(block)) if block.kind == "image" else frozenset()
+        figure = next((figures[key] for key in sorted(keys) if key in figures), None)
         if figure is not None:
             caption, credit = caption_of(figure)
             line = " ".join(part for part in (caption, f"({credit})" if credit else "") if part)
@@ -195,20 +205,31 @@ def _json_ld(tree) -> dict:
     return {}
 
 
-def _title(tree, meta: dict, ld: dict, site: str) -> str:
+def _title(tree, meta: dict, ld: dict, site: str, host: str) -> str:
     heading = tree.find(".//h1")
     page = tree.find(".//title")
     title = first_text(text_of(ld.get("headline")), meta.get("og:title"),
                        meta.get("twitter:title"),
                        heading.text_content() if heading is not None else "",
                        page.text_content() if page is not None else "")
-    if site:  # "Headline : Site", "Headline | Site", "Site - Headline"
-        for sep in (" : ", " | ", " – ", " — ", " - "):
-            if sep in title and site.casefold() in title.casefold():
-                parts = [p for p in title.split(sep) if p.strip().casefold()
-                         != site.casefold()]
-                title = sep.join(parts)
+    # "Headline : Site", "Headline | Site", "Site - Headline", "Headline | DW | 19.01.2020"
+    host = host.casefold().removeprefix("www.")
+    names = {site.casefold(), site.casefold().split(".")[0], host, host.split(".")[0]} - {""}
+    for sep in (" : ", " | ", " – ", " — ", " - "):
+        parts = title.split(sep)
+        while len(parts) > 1 and _is_furniture(parts[-1], names):
+            parts.pop()
+        while len(parts) > 1 and parts[0].strip().casefold() in names:
+            parts.pop(0)
+        title = sep.join(parts)
     return " ".join(title.split())
+
+
+def _is_furniture(part: str, names: set[str]) -> bool:
+    """A piece of a page's <title> that names the site or the day, not the story."""
+    part = part.strip()
+    moment = find_moment(part)
+    return part.casefold() in names or bool(moment) and words(part) <= 4
 
 
 def _better(first: Moment | None, second: Moment | None) -> Moment | None:
@@ -218,7 +239,7 @@ def _better(first: Moment | None, second: Moment | None) -> Moment | None:
             return -1
         return moment.has_time + (moment.when.tzinfo is not None)
     if second is not None and first is not None and second.when.date() != first.when.date():
-        return first if rank(first) >= 1 else second
+        return first  # another day is another story's: a teaser, a related link
     return second if rank(second) > rank(first) else first
 
 
