@@ -56,7 +56,7 @@ _CONTRIBUTORS = re.compile(
     r"|.{2,80}\b(?:also\s+)?(?:contributed|assisted)\s+(?:to\s+)?(?:this|the)\s+"
     r"(?:report|story|article)\b.*)$",
     re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:by|written by|words by|story by|von|par|por)\s+(?P<names>.+)$",
+_BYLINE = re.compile(r"^(?:by|written by|words by|story by|authors?:?|von|par|por)\s+(?P<names>.+)$",
                      re.IGNORECASE)
 _NAME = (r"[A-ZÀ-ÖØ-Þ][\w'’.-]+"
          r"(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|da|van|von|der|del|la|le|bin|al-)){1,4}")

@@ -44,7 +44,7 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     xml = trafilatura.extract(html, url=base or None, output_format="xml",
                               include_formatting=True, include_links=True,
                               include_tables=True, include_images=True,
-                              include_comments=False, favor_recall=True)
+                              include_comments=False)
     if not xml:
         raise Refused("no article text found in this page: is it a story, or a list of them?")
     from lxml import etree
