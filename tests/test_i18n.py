@@ -54,7 +54,8 @@ PAGES = {
     "article": "2026/11/23/three/index.html", "archive": "archive/index.html",
     "topics": "topics/index.html", "topic": "topics/economie/index.html",
     "topic page 2": "topics/economie/page/2/index.html", "tags": "tags/index.html",
-    "tag": "tags/klima/index.html", "404": "404.html",
+    "tag": "tags/klima/index.html", "month": "2026/11/index.html", "year": "2026/index.html",
+    "subscribe": "subscribe/index.html", "404": "404.html",
 }
 
 # What a reader of each language must see on each kind of page, written out by hand.
@@ -78,6 +79,9 @@ LANGUAGES = {
         "tags": ["Schlagwörter"],
         "tag": ["Schlagwort „Klima“", "2 Artikel", "RSS-Feed für „Klima“",
                 "24. November 2026"],
+        "month": ["November 2026", "3 Artikel", "Dienstag, 24. November 2026"],
+        "year": ["Oktober 2026", "1 Artikel"],
+        "subscribe": ["Abonnieren", "Folgen Sie der Website in einem Feedreader", "Alle Artikel"],
         "404": ["Seite nicht gefunden", "der Startseite"],
     },
     "fr": {
@@ -97,6 +101,9 @@ LANGUAGES = {
         "topic page 2": ["Économie, page 2", "Page 2 sur 3", "← Plus récents"],
         "tags": ["Mots-clés"],
         "tag": ["Mot-clé «\u00a0Klima\u00a0»", "2 articles", "24 novembre 2026"],
+        "month": ["novembre 2026", "3 articles", "mardi 24 novembre 2026"],
+        "year": ["octobre 2026", "1 article"],
+        "subscribe": ["S’abonner", "Suivez le site dans un lecteur de flux", "Tous les articles"],
         "404": ["Page introuvable", "la une"],
     },
     "ja": {
@@ -113,6 +120,9 @@ LANGUAGES = {
         "topic page 2": ["Économie（2ページ目）", "3ページ中2ページ目"],
         "tags": ["タグ"],
         "tag": ["タグ「Klima」", "2件の記事", "2026年11月24日"],
+        "month": ["2026年11月", "3件の記事", "2026年11月24日火曜日"],
+        "year": ["2026年10月", "1件の記事"],
+        "subscribe": ["購読", "フィードリーダーでサイトを購読できます", "すべての記事"],
         "404": ["ページが見つかりません", "トップページ"],
     },
     "ar": {
@@ -131,6 +141,9 @@ LANGUAGES = {
         "topic page 2": ["Économie، الصفحة 2", "الصفحة 2 من 3", "→ الأحدث"],
         "tags": ["الوسوم"],
         "tag": ["الوسم «Klima»", "مقالتان", "24 نوفمبر 2026"],
+        "month": ["نوفمبر 2026", "3 مقالات", "الثلاثاء، 24 نوفمبر 2026"],
+        "year": ["أكتوبر 2026", "مقالة واحدة"],
+        "subscribe": ["اشترك", "تابع الموقع في قارئ موجزات", "كل المقالات"],
         "404": ["الصفحة غير موجودة", "الصفحة الرئيسية"],
     },
 }
@@ -140,7 +153,8 @@ ENGLISH = ["Front page", "Skip to content", "Sections", "Source:", "Newer", "Old
            "All articles", "More in", "No articles", "Edition", "Page 1 of", "Tagged",
            "Updated", "By Ana", "RSS feed", "Earlier days", "Page not found", "Monday",
            "Tuesday", "Wednesday", "PM", "AM", " article", "Topic", "Archive", "Days",
-           "Sorry", "the front page"]
+           "Sorry", "the front page", "Subscribe", "Search", "Today", "Yesterday", "Share",
+           "Previous edition", "More from", "Every article", "Newer month", "Older year"]
 OPEN_GRAPH = {"de": "de_DE", "fr": "fr_FR", "ja": "ja_JP", "ar": "ar_EG"}
 SAME_IN = {"fr": {"Sections", "Archive", " article"}}  # words French writes as English does
 
