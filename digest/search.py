@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import html
 import json
@@ -219,9 +220,91 @@ def _file_digest(path: Path) -> tuple[str, int]:
         return hashlib.file_digest(stream, "sha256").hexdigest(), stream.tell()
 
 
+def _full_hash(data: bytes) -> str:
+    """Pagefind's name for bytes: their sha1, each byte in hex without a leading zero."""
+    return "".join(format(byte, "x") for byte in hashlib.sha1(data).digest())
+
+
+def _cbor_item(data: bytes, at: int) -> int:
+    """Where the CBOR item at `at` ends: unsigned integers, text and arrays, as Pagefind's
+    filter files hold."""
+    kind, info = data[at] >> 5, data[at] & 31
+    at += 1
+    if info < 24:
+        length = info
+    else:
+        size = 1 << (info - 24)
+        length = int.from_bytes(data[at:at + size], "big")
+        at += size
+    if kind == 0:
+        return at
+    if kind in (2, 3):
+        return at + length
+    if kind == 4:
+        for _ in range(length):
+            at = _cbor_item(data, at)
+        return at
+    raise ValueError(f"unexpected CBOR item of kind {kind}")
+
+
+_PREFIX = b"pagefind_dcd"
+
+
+def _canonical_filters(folder: Path) -> None:
+    """Pagefind writes a filter's values in the order of a hash map, which differs from
+    run to run; sorted here, with the names that depend on them (the filter file's, the
+    metadata's) made again as Pagefind makes them, so that the same articles always give
+    the same bytes."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text("utf-8"))
+    renames: dict[str, str] = {}
+    for path in sorted((folder / "filter").glob("*.pf_filter")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(_PREFIX)
+        body = data[len(_PREFIX):]
+        assert body[0] == 0x82  # [name, [[value, pages], ...]]
+        at = _cbor_item(body, 1)  # the list of values: its head, then each item
+        head_end = at + 1 + {24: 1, 25: 2, 26: 4, 27: 8}.get(body[at] & 31, 0)
+        items, place = [], head_end
+        while place < len(body):
+            end = _cbor_item(body, place)
+            items.append(body[place:end])
+            place = end
+        # written again even when already in order: one compressor for every run's bytes
+        ordered = body[:head_end] + b"".join(sorted(items, key=_value_of))
+        old = path.stem
+        language = old.rsplit("_", 1)[0]
+        new = f"{language}_{_full_hash(ordered)[:7]}"
+        path.unlink()
+        (folder / "filter" / f"{new}.pf_filter").write_bytes(_gzip(_PREFIX + ordered))
+        renames[old] = new
+    for language, about in entry["languages"].items():
+        meta_path = folder / f"pagefind.{about['hash']}.pf_meta"
+        meta = gzip.decompress(meta_path.read_bytes())[len(_PREFIX):]
+        for old, new in renames.items():
+            if len(old) == len(new) and meta.count(old.encode()) == 1:
+                meta = meta.replace(old.encode(), new.encode())
+        meta_hash = f"{language}_{_full_hash(meta)[:len(language) + 8]}"
+        meta_path.unlink()
+        (folder / f"pagefind.{meta_hash}.pf_meta").write_bytes(_gzip(_PREFIX + meta))
+        about["hash"] = meta_hash
+    (folder / "pagefind-entry.json").write_text(
+        json.dumps(entry, ensure_ascii=False, separators=(",", ":")), "utf-8")
+
+
+def _value_of(item: bytes) -> bytes:
+    """The value's text of a [value, pages] item: its bytes after the two heads."""
+    end = _cbor_item(item, 1)
+    return item[1:end]
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
 def _keep(shard: Shard, written: Path, cache: Path) -> None:
     """Pagefind's output for a shard, less what the site does not use, moved into the
     cache with a listing of its files (their sha256 and size), written last."""
+    _canonical_filters(written)
     listing = []
     for path in sorted(written.rglob("*")):
         name = path.relative_to(written).as_posix()

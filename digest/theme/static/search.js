@@ -27,6 +27,7 @@ if (form) {
         const response = await fetch(words.index + "shards.json");
         const { shards } = await response.json();
         await Promise.all(shards.map((shard) => pagefind.mergeIndex(words.index + shard)));
+        await pagefind.filters(); // loads the topics, so that every search counts them
         return pagefind;
       })();
       engine.catch(() => {
@@ -164,7 +165,6 @@ if (form) {
   });
   input.addEventListener("focus", () => {
     load().catch(() => {});
-    if (input.value.trim() && list.children.length) open(true);
   });
   topic.addEventListener("change", search);
   form.addEventListener("submit", async (event) => {

@@ -1,0 +1,263 @@
+"""Search: Pagefind's index in shards, the search box in Chromium, and what a rebuild indexes."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import shutil
+import stat
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import SiteDir, article, snapshot
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).parent.parent / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+SITE = {
+    "site.yaml": """
+        title: Harbour Brief
+        base_url: https://example.org/news/
+        topics: [World, Science, Local]
+    """,
+    "content/marmalade.md": article(
+        "Orchard co-op wins the county fair", "2025-05-02T09:00:00Z", topic="Local",
+        tags="[Food, Fairs]", summary="A jar of bitter orange took first prize.",
+        body="The judges tasted forty jars before they chose the co-op's Seville marmalade.\n\n"
+             "The *harbour* market will stock it from June."),
+    "content/probe.md": article(
+        "Probe reaches the outer belt", "2025-05-03T11:30:00Z", topic="Science",
+        body="Engineers cheered as the probe sent its first image of the harbour-sized "
+             "rock.\n\nThe mission runs for four more years."),
+    "content/treaty.md": article(
+        "Coastal states sign a fishing treaty", "2025-05-01T16:00:00Z", topic="World",
+        body="Ministers met in the harbour town to share the northern catch.\n\n"
+             "Quotas start next spring."),
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def published(tmp_path: Path):
+    """Builds a site into www/news/ and serves www/ over HTTP, as a host would: Pagefind
+    fetches its files, which a file:// page cannot."""
+
+    def run(site: SiteDir) -> int:
+        site.build("--output", str(tmp_path / "www" / "news"), "--base-url",
+                   "http://127.0.0.1/news/")
+        handler = functools.partial(_Quiet, directory=str(tmp_path / "www"))
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return httpd.server_address[1]
+
+    servers: list[ThreadingHTTPServer] = []
+    yield run
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_word_from_one_article_finds_it_first_and_its_link_leads_there(
+        site: SiteDir, published, browser) -> None:
+    site.write(SITE)
+    port = published(site)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/news/2025/05/01/treaty/")
+        box = page.get_by_role("searchbox", name="Search articles")
+        box.fill("marmalade")
+        first = page.locator(".find-results li").first
+        expect(first.locator("a")).to_have_text("Orchard co-op wins the county fair",
+                                                timeout=15_000)
+        expect(page.locator(".find-status")).to_have_text("Articles found: 1")
+        expect(first.locator("mark").first).to_contain_text("marmalade")
+        expect(first.locator(".find-meta")).to_contain_text("Local")
+        expect(first.locator("time")).to_have_attribute("datetime",
+                                                         "2025-05-02T09:00:00+00:00")
+        first.locator("a").click()
+        page.wait_for_url("**/news/2025/05/02/marmalade/")
+        expect(page.locator("h1")).to_have_text("Orchard co-op wins the county fair")
+    finally:
+        page.close()
+
+
+def test_the_topic_filter_keeps_one_topic_s_articles(site: SiteDir, published,
+                                                     browser) -> None:
+    site.write(SITE)
+    port = published(site)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/news/")
+        page.get_by_role("searchbox", name="Search articles").fill("harbour")
+        expect(page.locator(".find-status")).to_have_text("Articles found: 3", timeout=15_000)
+        page.get_by_label("Topic").select_option("Science")
+        expect(page.locator(".find-status")).to_have_text("Articles found: 1")
+        expect(page.locator(".find-results li a")).to_have_text(["Probe reaches the outer belt"])
+    finally:
+        page.close()
+
+
+def test_the_keyboard_reaches_the_results_and_escape_closes_them(site: SiteDir, published,
+                                                                 browser) -> None:
+    site.write(SITE)
+    port = published(site)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/news/")
+        page.keyboard.press("Tab")  # the skip link
+        page.keyboard.press("Tab")
+        box = page.get_by_role("searchbox", name="Search articles")
+        box.focus()
+        page.keyboard.type("treaty")
+        page.keyboard.press("Enter")
+        link = page.locator(".find-results li a").first
+        expect(link).to_be_focused(timeout=15_000)
+        expect(link).to_have_text("Coastal states sign a fishing treaty")
+        page.keyboard.press("ArrowUp")
+        expect(box).to_be_focused()
+        page.keyboard.press("ArrowDown")
+        expect(link).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(page.locator("#find-panel")).to_be_hidden()
+        expect(box).to_be_focused()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violation_with_the_results_open(site: SiteDir, published, browser,
+                                                      scheme: str) -> None:
+    if not AXE.is_file():
+        assert not os.environ.get("CI"), "axe-core is missing; .ci/run installs it"
+        pytest.skip("axe-core is not installed (.ci/run installs it)")
+    site.write(SITE)
+    port = published(site)
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/news/")
+        page.get_by_role("searchbox", name="Search articles").fill("harbour")
+        expect(page.locator(".find-results li mark").first).to_be_visible(timeout=15_000)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
+
+
+def test_search_false_leaves_out_the_box_the_script_and_the_index(site: SiteDir) -> None:
+    site.write({**SITE, "site.yaml": SITE["site.yaml"].replace(
+        "topics:", "search: false\n        topics:")})
+    site.build()
+    assert not (site.out / "search").exists()
+    pages = list(site.out.rglob("*.html"))
+    assert len(pages) > 5
+    for path in pages:
+        text = path.read_text("utf-8")
+        assert 'class="find"' not in text and "search/search" not in text, path
+
+
+def test_search_true_puts_the_box_in_every_page(site: SiteDir) -> None:
+    site.write(SITE)
+    site.build()
+    for path in site.out.rglob("*.html"):
+        text = path.read_text("utf-8")
+        assert '<form class="find" role="search" hidden' in text, path
+        assert '<script type="module" src="/news/search/search.js"></script>' in text, path
+    assert (site.out / "search" / "pagefind.js").is_file()
+    assert json.loads(site.read("search/shards.json")) == {"shards": []}  # one shard
+
+
+# What Pagefind is asked to index, seen through a stand-in for its program that logs every
+# message it is sent, then hands them to the real one.
+
+def _logging_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from pagefind.service import get_executable
+
+    real = get_executable()
+    log = tmp_path / "pagefind.log"
+    wrapper = tmp_path / "pagefind"
+    wrapper.write_text(f"#!/bin/sh\ntee '{log}.'$$ | '{real}' \"$@\"\n")  # a log a process
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    return log
+
+
+def _indexed(log: Path) -> list[str]:
+    """The URLs of the records Pagefind was given, and forget them."""
+    urls = []
+    for each in log.parent.glob(log.name + ".*"):
+        for message in each.read_bytes().split(b","):
+            if message.strip():
+                payload = json.loads(base64.b64decode(message))["payload"]
+                if payload["type"] == "AddRecord":
+                    urls.append(payload["url"])
+        each.unlink()
+    return urls
+
+
+def _many(count: int) -> dict[str, str]:
+    return {f"content/n{number:03}.md": article(
+        f"Note {number}", f"2025-0{1 + number % 9}-{1 + number % 28:02}T{number % 24:02}:00:00Z",
+        topic=["World", "Science"][number % 2], body=f"Entry {number} of the ledger.")
+        for number in range(count)}
+
+
+def test_a_rebuild_indexes_nothing_unless_articles_change(site: SiteDir, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    log = _logging_pagefind(tmp_path, monkeypatch)
+    site.write({**SITE, **_many(40)})
+    site.build()
+    assert len(_indexed(log)) == 43
+    site.build()
+    assert _indexed(log) == []
+    site.write({"site.yaml": SITE["site.yaml"].replace("Harbour Brief", "Bay Brief")})
+    site.build()  # every page again, no article changed: nothing to index
+    assert _indexed(log) == []
+    assert "Bay Brief" in site.read("index.html")
+
+
+def test_an_edit_indexes_its_shard_alone_and_gives_a_clean_build_s_bytes(
+        site: SiteDir, tmp_path: Path, monkeypatch) -> None:
+    log = _logging_pagefind(tmp_path, monkeypatch)
+    site.write(_many(600))
+    site.build()
+    assert len(_indexed(log)) == 600
+    shards = json.loads(site.read("search/shards.json"))["shards"]
+    assert len(shards) >= 4
+    site.write({"content/n123.md": article("Note 123, corrected", "2025-04-24T03:00:00Z",
+                                           topic="Science", body="Entry 123, amended.")})
+    site.build()
+    indexed = _indexed(log)
+    assert "/2025/04/24/n123/" in indexed
+    assert 50 <= len(indexed) <= 200 * 2  # its shard, and at most the one after it
+    after = json.loads(site.read("search/shards.json"))["shards"]
+    assert 1 <= len(set(after) - set(shards)) <= 2
+    assert len(set(shards) & set(after)) >= len(shards) - 2
+
+    clean = tmp_path / "clean"
+    shutil.copytree(site.root / "content", clean / "content")
+    again = SiteDir(clean)
+    again.build()
+    assert snapshot(again.out) == snapshot(site.out)
