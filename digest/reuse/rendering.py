@@ -95,10 +95,11 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles,
                                 render_cache.values)
     fingerprints.forget_articles_except(site.articles)
-    # The same settings, templates, favicon and published articles (by path and content)
-    # plan the same pages: their fingerprints are those of last time, not worked out again.
-    inputs = fingerprints.of(favicon, "\n".join([f"{a.path}\0{sources[a.path]}"
-                                                 for a in site.articles]))
+    # The same settings, templates, favicon, published articles (by path and content) and
+    # day (which days are "Today" and "Yesterday") plan the same pages: their fingerprints
+    # are those of last time, not worked out again.
+    inputs = fingerprints.of(favicon, now.astimezone(config.zone).date(),
+                             "\n".join([f"{a.path}\0{sources[a.path]}" for a in site.articles]))
     feed_sources = feeds.feed_sources(config, site)
     plan = _plan(config, pages, layout, favicon, fingerprints, inputs, feed_sources,
                  render_cache, previous)
