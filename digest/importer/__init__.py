@@ -149,6 +149,8 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
             raise Refused("no publication date found in it; give one with --date "
                           "2024-03-22 (or --date '2024-03-22 15:16')")
         clip = clip.but(date=choices.date)
+    if clip.updated and _aware(clip.updated.when, config) <= _aware(clip.date.when, config):
+        clip = clip.but(updated=None)  # an "update" no later than the story says nothing
     holder = existing.holder(clip)
     if holder:
         outcome.skipped.append((clip.origin, holder))
@@ -193,6 +195,10 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
     existing.add(clip, shown, day, slug)
     outcome.written.append((shown, clip.origin))
     report(f"{shown}  <- {clip.origin}", False)
+
+
+def _aware(when, config: Config):
+    return when if when.tzinfo else when.replace(tzinfo=config.zone)
 
 
 def _topic(config: Config, name: str | None, from_page: bool = False) -> str:

@@ -69,9 +69,9 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
         known |= {image.caption, image.credit, f"{image.caption} {image.credit}"}
     story = sort_story(blocks, known)
     prose = sum(words(b.text) for b in story.blocks if b.kind in ("p", "quote"))
-    sentences = [b for b in story.blocks if b.kind == "p" and words(b.text) >= 12
-                 and re.search(r"[.!?\"”’)]$", b.text)]
-    if prose < 40 or not sentences or _link_share(tree) > 0.5:
+    sentences = [b for b in story.blocks if b.kind in ("p", "quote") and words(b.text) >= 12
+                 and re.search(r"[.!?…:\"“”’»«)]$", b.text)]
+    if prose < 40 or not sentences or _link_share(tree) > 0.5 and _linked(story.blocks) > 0.3:
         raise Refused("no article text found in this page: is it a story, or a list of them?")
 
     published, updated = _dates(tree, meta, ld)
@@ -138,6 +138,16 @@ def _decks(tree) -> set[str]:
             if text and words(text) <= 60:
                 found.add(text)
     return found
+
+
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _linked(blocks: list[Block]) -> float:
+    """How much of the extracted text is links."""
+    text = " ".join(b.markdown for b in blocks)
+    total = words(_LINK.sub(r"\1", text))
+    return sum(words(m.group(1)) for m in _LINK.finditer(text)) / total if total else 1.0
 
 
 def _link_share(tree) -> float:
