@@ -28,11 +28,14 @@ from .devserver import DevServer, State
 from .errors import DigestError, Problem, printable
 from .output import MANIFEST, Content, Mode, check_output_folder, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
-from .reuse import Reuse
+from .reuse import CACHE_FOLDER, Reuse
+from .search import SearchIndex
 from .site import Site
+from .workers import worker_count
 
 QUIET_SECONDS = 0.05  # a burst of events ends after this long without a new one
 LONGEST_WAIT = 2.0  # ... or after this long, so a long `git checkout` still shows progress
+SEARCH_INDEX = "search index"  # what a rebuild that writes the new search index says changed
 
 
 @dataclass
@@ -44,6 +47,10 @@ class Session:
     site: Site | None = None  # the last good build's
     state: State = State()
     reuse: Reuse = field(default_factory=lambda: Reuse(in_memory=True))
+    # told when the search index, made in the background, is ready to be written
+    search_ready: object = None
+    _search: SearchIndex | None = None
+    search_waiting: bool = False
     _written: dict[str, Content] = field(default_factory=dict)
     _manifest: dict[str, str] | None = None
     _output: Path | None = None
@@ -65,8 +72,12 @@ class Session:
             config = override(self.project.read_config(), **self.overrides)
             self.config = self.config or config  # where to serve from, even if this fails
             same = config == self.config
+            if self._search is None:
+                self._search = SearchIndex(self.project.root / CACHE_FOLDER / "search",
+                                           worker_count(), background=self._searched)
             result = assemble(self.project, config, self.options, now or build_time(),
-                              self.reuse, changed=changed if same else None)
+                              self.reuse, changed=changed if same else None,
+                              search=self._search)
             report = self._write(config, result.files)
         except DigestError as err:
             self._publish(State(self.state.version + 1, (), tuple(err.problems)))
@@ -108,6 +119,13 @@ class Session:
                                 last=(self._manifest, self._written))
         self._manifest, self._output = report.manifest, output
         return report
+
+    def _searched(self) -> None:
+        """The search index is up to date: a rebuild (of nothing else) writes it."""
+        if callable(self.search_ready):
+            self.search_ready()
+        else:
+            self.search_waiting = True
 
     def _publish(self, state: State) -> None:
         with self._changed:
@@ -160,6 +178,9 @@ class Watcher(FileSystemEventHandler):
             if folder.is_dir():
                 self.observer.schedule(self, str(folder), recursive=True)
         self.observer.start()
+        self.session.search_ready = lambda: self.events.put((SEARCH_INDEX, True))
+        if self.session.search_waiting:
+            self.events.put((SEARCH_INDEX, True))
         threading.Thread(target=self._loop, name="digest-rebuild", daemon=True).start()
 
     def stop(self) -> None:
@@ -249,7 +270,8 @@ class Watcher(FileSystemEventHandler):
             self.rebuilds += 1
             names = sorted(printable(name) for name in paths)  # no escapes to the terminal
             trigger = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
-            alone = frozenset(paths) if all(alone for _, alone in changed) else None
+            alone = frozenset(paths - {SEARCH_INDEX}) if all(alone for _, alone in changed) \
+                else None
             self.log(self.session.rebuild(f"{trigger} changed", changed=alone))
 
 

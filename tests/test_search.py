@@ -261,3 +261,23 @@ def test_an_edit_indexes_its_shard_alone_and_gives_a_clean_build_s_bytes(
     again = SiteDir(clean)
     again.build()
     assert snapshot(again.out) == snapshot(site.out)
+
+
+def test_the_dev_server_serves_at_once_and_brings_the_index_up_to_date_behind(
+        site: SiteDir, serve) -> None:
+    site.write({**SITE, "site.yaml": SITE["site.yaml"].replace("https://example.org/news/",
+                                                               "http://localhost/news/")})
+    server = serve()  # serving, while the index is made
+    server.wait_for("search index changed")
+    status, _, body = server.get("/news/search/shards.json")
+    assert status == 200 and json.loads(body) == {"shards": []}
+    status, _, entry = server.get("/news/search/pagefind-entry.json")
+    assert status == 200
+    site.write({"content/treaty.md": article(
+        "Coastal states sign a fishing treaty", "2025-05-01T16:00:00Z", topic="World",
+        body="Ministers met in the harbour town to share the northern catch of mackerel.")})
+    line = server.wait_for("content/treaty.md changed")
+    assert "search index" not in line
+    server.wait_for("search index changed")
+    status, _, again = server.get("/news/search/pagefind-entry.json")
+    assert status == 200 and again != entry  # the edited article's shard, indexed again
