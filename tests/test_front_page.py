@@ -11,7 +11,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
-from http.server import ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
@@ -21,7 +21,6 @@ from conftest import SiteDir, article, snapshot
 from digest.build import Options, build
 from digest.project import Project
 from test_browser import ARGS, CHROMIUM
-from test_published_site import _Handler
 
 ROOT = Path(__file__).parent.parent
 SHOTS = ROOT / "docs" / "screenshots"
@@ -298,16 +297,32 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory):
     result = CliRunner().invoke(main, ["build", "--config", str(root / "site.yaml")],
                                 env={"SOURCE_DATE_EPOCH": SAMPLE_NOW})
     assert result.exit_code == 0, result.output
-    handler = type("Handler", (_Handler,), {"folder": root / "_site"})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _served(root / "_site"))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield httpd.server_address[1]
     httpd.shutdown()
     httpd.server_close()
 
 
+def _served(folder: Path) -> type:
+    """A handler that serves `folder` under /brief/ with media types, as GitHub Pages
+    does (an SVG image needs its type to be shown)."""
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def translate_path(self, path: str) -> str:
+            return super().translate_path("/" + path.removeprefix("/brief/"))
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return Handler
+
+
 SCREENS = {"front": "", "day": "2026/11/24/",
-           "article": "2026/11/20/quay-street-tram/"}
+           "article": "2026/11/24/lowen-exchange-weekly-close/"}
 
 
 def test_screenshots_of_the_front_page_a_day_and_an_article(sample_server: int) -> None:
