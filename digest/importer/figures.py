@@ -170,6 +170,6 @@ def caption_of(figure) -> tuple[str, str]:
         else ""
     caption = " ".join(_CONTROL_TEXT.sub(" ", caption).split())
     caption, found = split_credit(caption)
-    credit = re.sub(r"^(?:photo|image|credit|picture)s?\s*(?:by|:)\s*", "", credit or found,
-                    flags=re.IGNORECASE).strip(" ()[]")
+    credit = re.sub(r"^(?:(?:©|\(c\)|copyright)\s*|(?:photo|image|credit|picture|foto|bild)s?"
+                    r"\s*(?:by|:)\s*)+", "", credit or found, flags=re.IGNORECASE).strip(" ()[]")
     return caption.strip(), credit

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -77,10 +78,8 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
     published, updated = _dates(tree, meta, ld)
     published = _better(published, story.published)
     updated = _better(updated, story.updated)
-    if published is None and updated is None:  # htmldate's reading of the page, a day alone
-        found = trafilatura.extract_metadata(html, default_url=base or None)
-        day = parse_moment(found.date) if found is not None and found.date else None
-        published = Moment(day.when, False) if day else None
+    if published is None and updated is None:
+        published = _htmldate(html, base)
     authors = (_ld_authors(ld) or _meta_authors(tree, meta) or tuple(story.authors)
                or tuple(story.bio_authors))
     summary = summary or first_text(*sorted(_decks(tree) - {topic}, key=len, reverse=True))
@@ -90,6 +89,20 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
         updated=updated, authors=tuple(dict.fromkeys(authors)), note=" ".join(story.notes),
         source_name=site if canonical else "", source_url=canonical, summary=summary,
         topic=topic, tags=tags, image=image)
+
+
+def _htmldate(html: str, url: str) -> Moment | None:
+    """htmldate's reading of the page's date, a day alone. Its extensive search, which
+    falls back on a copyright year as 1 January, is left out: a guess is no date."""
+    import htmldate
+
+    try:
+        day = htmldate.find_date(html, url=url or None, extensive_search=False,
+                                 original_date=True, outputformat="%Y-%m-%d")
+    except Exception:  # noqa: BLE001 - htmldate's own failure on odd markup: no date
+        return None
+    moment = parse_moment(day) if day else None
+    return Moment(moment.when, False) if moment else None
 
 
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->")
@@ -232,6 +245,8 @@ def _title(tree, meta: dict, ld: dict, site: str, host: str) -> str:
         while len(parts) > 1 and parts[0].strip().casefold() in names:
             parts.pop(0)
         title = sep.join(parts)
+    if re.search(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", title, re.IGNORECASE):
+        title = unescape(title)  # encoded twice by the page: "&#8216;" in og:title
     return " ".join(title.split())
 
 
