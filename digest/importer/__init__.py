@@ -156,6 +156,9 @@ def _place(project: Project, config: Config, clip: Clipping, choices: Choices,
         outcome.skipped.append((clip.origin, holder))
         report(f"{clip.origin}: skipped: already imported as {holder}", False)
         return
+    if not clip.topic:  # a section line near the headline that is one of the site's topics
+        listed = {match_key(item.title) for item in config.topics}
+        clip = clip.but(topic=next((s for s in clip.sections if match_key(s) in listed), ""))
     topic = _topic(config, choices.topic) if choices.topic else _topic(config, clip.topic, True)
     tags = choices.tags or clip.tags
     clip = clip.but(tags=tuple(t for t in tags if slugify(t)))

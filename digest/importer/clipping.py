@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -46,7 +46,9 @@ class Clipping:
     topic: str = ""
     tags: tuple[str, ...] = ()
     image: LeadImage | None = None
-    extra: dict = field(default_factory=dict)
+    # short lines near the headline that may name a section ("Local"), nearest first: the
+    # topic when one of them is a topic of the site and the page names none
+    sections: tuple[str, ...] = ()
 
     def but(self, **changes) -> Clipping:
         return replace(self, **changes)

@@ -88,7 +88,8 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
         origin=origin, title=title, body=join_blocks(story.blocks), date=published,
         updated=updated, authors=tuple(dict.fromkeys(authors)), note=" ".join(story.notes),
         source_name=site if canonical else "", source_url=canonical, summary=summary,
-        topic=topic, tags=tags, image=image)
+        topic=topic, tags=tags, image=image,
+        sections=tuple(sorted(text for text in _decks(tree) if words(text) <= 3)))
 
 
 def _htmldate(html: str, url: str) -> Moment | None:

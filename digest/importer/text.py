@@ -122,7 +122,8 @@ def read_text(text: str, origin: str) -> Clipping:
         origin=origin, title=title, body=join_blocks(body), date=story.published,
         updated=story.updated, authors=tuple(story.authors or story.bio_authors),
         note=" ".join(story.notes), source_name=story.copyright_holder if (url or story.home_url)
-        else "", source_url=url or story.home_url, summary=summary)
+        else "", source_url=url or story.home_url, summary=summary,
+        sections=tuple(line for line in reversed(head[:title_index]) if words(line) <= 3))
 
 
 def _story_start(lines: list[str]) -> int | None:
