@@ -562,6 +562,18 @@ def test_axe_finds_no_violation_on_any_page_kind(servers: dict[str, int], browse
     assert found == []
 
 
+def test_the_theme_s_stylesheets_name_no_side_left_or_right() -> None:
+    """Only logical properties (margin-inline-start, text-align: end), so that a page in a
+    right-to-left language mirrors."""
+    physical = re.compile(r"(?<![\w-])((margin|padding|border|inset)-(left|right)|left|right)"
+                          r"\s*:|(text-align|float|clear)\s*:\s*(left|right)")
+    for path in sorted((THEME / "static").glob("*.css")):
+        found = [f"{path.name}:{number}: {line.strip()}"
+                 for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+                 if physical.search(line)]
+        assert found == []
+
+
 @pytest.mark.parametrize("language", ["de", "ar"])
 def test_a_right_to_left_page_mirrors(servers: dict[str, int], browser,
                                       language: str) -> None:
