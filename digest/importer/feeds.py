@@ -35,7 +35,10 @@ def read_feed(text: str, origin: str) -> list[Clipping | Refused]:
     for number, entry in enumerate(parsed.entries, start=1):
         html = ""
         if entry.get("content"):
-            html = max((c.get("value", "") for c in entry.content), key=len)
+            best = max(entry.content, key=lambda c: len(c.get("value", "")))
+            html = best.get("value", "")
+            if best.get("type") == "text/plain":  # paragraphs between blank lines
+                html = "".join(f"<p>{_html_escape(part)}</p>" for part in html.split("\n\n"))
         summary_html = entry.get("summary", "")
         html = html or summary_html
         image = _entry_image(entry, captions[number - 1])

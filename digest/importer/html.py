@@ -139,7 +139,7 @@ def _with_captions(blocks: list[Block], tree) -> list[Block]:
 
 
 def _image_src(block) -> str:
-    match = re.search(r"\]\(<?([^)>]+)>?\)$", block.markdown)
+    match = re.search(r"\]\(([^)]+)\)$", block.markdown)
     return match.group(1) if match else ""
 
 

@@ -18,6 +18,13 @@ def escape(text: str) -> str:
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
 
 
+def link_target(url: str) -> str:
+    """A URL as a Markdown link's target, whatever it holds: spaces, parentheses and angle
+    brackets are percent-encoded, so that "Foo_(bar)" does not end the link early."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29") \
+        .replace("<", "%3C").replace(">", "%3E")
+
+
 @dataclass(frozen=True)
 class Block:
     """One block of the body: its Markdown, and its words alone for the chrome checks."""
@@ -79,8 +86,7 @@ def _block(element, base: str, out: list[Block]) -> None:
         src = urljoin(base, element.get("src", "")) if base else element.get("src", "")
         if src.startswith(("http://", "https://")):
             alt = escape(element.get("alt") or element.get("title") or "")
-            out.append(Block(f"![{alt}]({src})" if " " not in src else f"![{alt}](<{src}>)",
-                             "", "image"))
+            out.append(Block(f"![{alt}]({link_target(src)})", "", "image"))
     elif tag in ("div", "main", "section"):
         for child in element:
             _block(child, base, out)
@@ -123,7 +129,7 @@ def _inline_child(child, base: str) -> str:
             return ""
         if not target.startswith(("http://", "https://", "mailto:", "/", "#")):
             return f" {inner} "
-        return f" [{inner}](<{target}>) " if " " in target else f" [{inner}]({target}) "
+        return f" [{inner}]({link_target(target)}) "
     if tag == "code":
         return f" `{''.join(child.itertext())}` "
     if tag == "del":
