@@ -357,3 +357,58 @@ def test_screenshots_of_the_front_page_a_day_and_an_article(sample_server: int) 
                     context.close()
         finally:
             browser.close()
+
+
+AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+KINDS = {**SCREENS, "month": "2026/11/", "year": "2026/", "archive": "archive/",
+         "subscribe": "subscribe/", "feed": "feed.xml", "atom feed": "topics/local/atom.xml"}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+def test_a_browser_shows_a_feed_as_a_page_of_the_site(sample_server: int, chromium) -> None:
+    page = chromium.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{sample_server}/brief/feed.xml")
+        assert page.inner_text("h1") == "Harbor City Evening Brief"
+        assert page.locator("main article h2 a").count() == 19
+        assert page.locator("a[href='/brief/subscribe/']").count() == 1
+        # the theme's stylesheet applies: the header is set in the theme's serif
+        assert "serif" in page.eval_on_selector(".brand", "e => getComputedStyle(e).fontFamily")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_violation_on_the_new_pages(sample_server: int, chromium, scheme: str,
+                                                 width: int) -> None:
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed (.ci/run installs it)")
+    context = chromium.new_context(color_scheme=scheme,
+                                   viewport={"width": width, "height": 900})
+    page = context.new_page()
+    found = []
+    try:
+        for kind, path in KINDS.items():
+            page.goto(f"http://127.0.0.1:{sample_server}/brief/{path}")
+            page.add_script_tag(path=str(AXE))
+            # Chromium puts a notice of its own over a page made by XSLT: not ours to check
+            result = page.evaluate("axe.run({exclude: [['xslt-warning-banner']]}, "
+                                   "{resultTypes: ['violations']})")
+            found += [f"{kind}: {v['id']}: {[n['target'] for n in v['nodes']]}"
+                      for v in result["violations"]]
+    finally:
+        context.close()
+    assert found == []
