@@ -705,3 +705,34 @@ def test_a_saved_page_never_copies_a_file_from_outside_its_folder(clipped: SiteD
     # the picture is left where the page's address says it is
     assert 'image: {src: "https://www.lakeshore-radio.example/2026/03/secret.jpg"' in \
         next(clipped.root.rglob("*ferry-crews*.md")).read_text("utf-8")
+
+
+def test_an_image_may_have_a_caption_or_a_credit_alone(site: SiteDir) -> None:
+    from conftest import article
+
+    site.write({
+        "content/a.md": article("Credit only", "2025-06-01T10:00:00Z",
+                                image="{src: /img/a.jpg, alt: A pier, credit: Ana Ruiz}"),
+        "content/b.md": article("Caption only", "2025-06-02T10:00:00Z",
+                                image="{src: /img/b.jpg, alt: A pier, caption: The pier.}"),
+        "content/c.md": article("Neither", "2025-06-03T10:00:00Z",
+                                image="{src: /img/c.jpg, alt: A pier}")})
+    site.build()
+    assert ('<figure><img src="/img/a.jpg" alt="A pier"><figcaption><span class="credit">Ana '
+            'Ruiz</span></figcaption></figure>') in site.read("2025/06/01/a/index.html")
+    assert ('<figure><img src="/img/b.jpg" alt="A pier"><figcaption>The pier.</figcaption>'
+            '</figure>') in site.read("2025/06/02/b/index.html")
+    assert '<figure><img src="/img/c.jpg" alt="A pier"></figure>' in \
+        site.read("2025/06/03/c/index.html")
+    data = json.loads(site.read("feed.json"))
+    assert [item.get("_image") for item in data["items"]] == [
+        None, {"caption": "The pier."}, {"credit": "Ana Ruiz"}]
+
+
+def test_a_caption_that_is_not_text_is_an_error_at_its_line(site: SiteDir) -> None:
+    from conftest import front
+
+    site.write({"content/a.md": front("image: {src: /a.jpg, alt: A, caption: [1, 2]}")})
+    run = site.digest("build")
+    assert run.exit_code == 1
+    assert "content/a.md:4: image: caption: expected text, found a list" in run.errors
