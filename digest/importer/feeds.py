@@ -9,7 +9,7 @@ from .chrome import split_names, words
 from .clipping import Clipping, LeadImage, Refused
 from .dates import Moment, parse_moment
 from .markdown import blocks_from_html, join_blocks
-from .story import sort_story
+from .story import sort_story, trim_edges
 
 
 def looks_like_feed(text: str) -> bool:
@@ -162,7 +162,8 @@ def _item(origin: str, title: str, html: str, summary_html: str, published, upda
                                              and "@" not in author else []))
     date = _moment(published)
     return Clipping(
-        origin=origin, title=title, body=join_blocks(story.blocks), date=date or story.published,
+        origin=origin, title=title, body=join_blocks(trim_edges(story.blocks, set(names))),
+        date=date or story.published,
         updated=_moment(updated), authors=tuple(dict.fromkeys(names or story.authors)),
         note=" ".join(story.notes), source_name=site if link else "",
         source_url=link if link.startswith(("http://", "https://")) else "",

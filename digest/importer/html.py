@@ -15,7 +15,7 @@ from .dates import Moment, find_moment, parse_moment
 from .figures import (caption_of, figure_of, first_text, image_keys, lead_image, name_of,
                       same_image, text_of)
 from .markdown import Block, blocks_from_xml, escape, join_blocks
-from .story import normal, sort_story, stamps
+from .story import normal, sort_story, stamps, trim_edges
 
 _BLOCKS = ("p", "div", "span", "time", "li", "dd", "small", "header", "address", "h2", "h3",
            "h4", "h5", "h6")
@@ -84,8 +84,9 @@ def read_page(html: str, origin: str, page_url: str = "", folder: Path | None = 
                or tuple(story.bio_authors))
     summary = summary or first_text(*sorted(_decks(tree) - {topic}, key=len, reverse=True))
     tags = _tags(meta, ld, tree)
+    body = trim_edges(story.blocks, set(authors))
     return Clipping(
-        origin=origin, title=title, body=join_blocks(story.blocks), date=published,
+        origin=origin, title=title, body=join_blocks(body), date=published,
         updated=updated, authors=tuple(dict.fromkeys(authors)), note=" ".join(story.notes),
         source_name=site if canonical else "", source_url=canonical, summary=summary,
         topic=topic, tags=tags, image=image,

@@ -78,6 +78,31 @@ def stamp(text: str) -> tuple[str, Moment] | None:
     return kind, moment
 
 
+_ONE_LINK = re.compile(r"^\[[^\]]*\]\([^)]*\)$")
+_FURNITURE_IMAGE = re.compile(r"^!\[(?:[^\]]*\b(?:logo|call-to-action|banner|advert\w*|"
+                              r"subscribe|newsletter|sponsor\w*|badge|icon)\b[^\]]*)?\]",
+                              re.IGNORECASE)
+
+
+def trim_edges(blocks: list[Block], names: set[str]) -> list[Block]:
+    """The story without what a page puts around it as links: a section or author link
+    before its first paragraph, and a run of links to other stories, or a logo, after its
+    last; and without its author's name on a line of its own."""
+    names = {normal(name) for name in names}
+    blocks = [b for b in blocks if not (b.kind == "p" and normal(b.text) in names)]
+    first = next((i for i, b in enumerate(blocks) if b.kind == "p" and words(b.text) >= 12),
+                 0)
+    head = [b for b in blocks[:first] if not (
+        b.kind == "p" and _ONE_LINK.match(b.markdown) and words(b.text) <= 4)]
+    body = blocks[first:]
+    while body and (body[-1].kind == "p" and _ONE_LINK.match(body[-1].markdown)
+                    or body[-1].kind == "list" and _only_links(body[-1].markdown)
+                    or body[-1].kind == "image" and _FURNITURE_IMAGE.match(body[-1].markdown)
+                    or body[-1].kind == "h"):
+        body.pop()
+    return head + body
+
+
 _LINK_ITEM = re.compile(r"^(?:- |\d+\. )\[[^\]]*\]\([^)]*\)$")
 
 
