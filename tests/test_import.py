@@ -523,6 +523,26 @@ def test_a_plain_clipping_with_no_chrome_keeps_every_paragraph(clipped: SiteDir)
     assert paragraphs[-1] == "Lessons for children start next week."
 
 
+def test_a_caption_given_once_before_a_dateline_is_not_the_story(clipped: SiteDir) -> None:
+    clipped.write({"wire.txt": """
+        Meridian Press
+        World
+        Dockers return to work at Baltic terminals after two-day strike
+        By Ilse Varga
+        Published 8:02 AM GMT, January 22, 2026
+        Workers walk past stacked containers at the port on Thursday morning.
+        GDANSK, Poland (Meridian) — Dockworkers at two Baltic container terminals returned to work on Thursday after a two-day strike over night-shift pay, and the first ships left the port by noon.
+        The union said talks with the operators would resume next week.
+        """})
+    run = clipped.digest("import", "wire.txt")
+    assert run.exit_code == 0, run.errors
+    fields, paragraphs = split(next(clipped.root.rglob("*dockers-return*.md")).read_text("utf-8"))
+    assert (fields["topic"], fields["date"]) == ("World", "2026-01-22T08:02:00+00:00")
+    assert paragraphs[0].startswith("GDANSK, Poland (Meridian) — Dockworkers")
+    assert paragraphs[-1] == "The union said talks with the operators would resume next week."
+    assert "Workers walk past" not in "\n".join(paragraphs)
+
+
 # URLs, over real HTTP on 127.0.0.1
 
 class _Pages(http.server.BaseHTTPRequestHandler):

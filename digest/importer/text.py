@@ -109,7 +109,10 @@ def read_text(text: str, origin: str) -> Clipping:
         if index < first_marker:
             if not deck and words(line) >= 5 and not is_chrome(line):
                 deck = line
-        elif index > last_marker and (words(line) >= 6 or re.search(r"[.!?\"”]$", line)):
+        elif index > last_marker and not _DATELINE.match(lines[start]) and (
+                words(line) >= 6 or re.search(r"[.!?\"”]$", line)):
+            # (a story that opens with its dateline starts there: a line before it is not
+            # the story's, more likely a photo's caption)
             body_ids.add(id(block))
     rest_blocks = _blocks(rest)
     body_ids |= {id(block) for block in rest_blocks}
