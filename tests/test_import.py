@@ -756,3 +756,14 @@ def test_a_caption_that_is_not_text_is_an_error_at_its_line(site: SiteDir) -> No
     run = site.digest("build")
     assert run.exit_code == 1
     assert "content/a.md:4: image: caption: expected text, found a list" in run.errors
+
+
+def test_without_the_import_extra_the_command_says_what_to_install(
+        clipped: SiteDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # as if never installed
+    run = clipped.digest("import", str(FIXTURES / "radio-ferry.html"))
+    assert run.exit_code == 1
+    assert ("digest import: needs trafilatura, which digest installs only when asked: pip "
+            "install 'digest[import]'") in run.errors.splitlines()
