@@ -116,33 +116,18 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
     caption, credit), dropped wherever they are repeated."""
     story = Story()
     known = {normal(text) for text in known if text}
+    pairs = {a + " " + b for a in known for b in known}
     last_long = max((i for i, b in enumerate(blocks) if b.kind == "p" and words(b.text) >= 15),
                     default=len(blocks) - 1)
     ended = False  # past the story: related links, comments, the copyright line
     after_chrome = False  # the block before was a chrome heading ("Related stories")
     for index, block in enumerate(blocks):
-        text = block.text
-        if index > last_long and (ends_story(text) or is_copyright(text)):
-            ended = True
+        text = " ".join(_CONTROLS.sub(" ", block.text).split())  # "... hide caption"
+        ended = ended or index > last_long and (ends_story(text) or is_copyright(text))
         if ended:  # only what names or credits the story's people is read from here on
-            names = byline_names(text)
-            note = contributor_note(text)
-            name = bio_name(text)
-            if names:
-                story.authors.extend(n for n in names if n not in story.authors)
-            elif note:
-                story.notes.append(note)
-            elif name:
-                story.bio_authors.append(name)
-            elif is_copyright(text):
-                holder = _HOLDER.match(text)
-                if holder and not story.copyright_holder:
-                    story.copyright_holder = holder.group("name").strip()
-            visit = _VISIT.search(text)
-            if visit and not story.home_url:
-                story.home_url = visit.group("url")
+            _read_closing(story, text)
             continue
-        if block.kind not in ("p", "h") or not text:
+        if block.kind not in ("p", "h"):
             if block.kind == "list" and (after_chrome and _only_links(block.markdown) or all(
                     is_chrome(re.sub(r"^(?:- |\d+\. )", "", line))
                     for line in block.markdown.split("\n"))):
@@ -150,61 +135,31 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
             after_chrome = False
             story.blocks.append(block)
             continue
-        text = " ".join(_CONTROLS.sub(" ", text).split())  # "... hide caption"
-        if not text:
+        if not text or normal(text) in known or normal(text) in pairs:
             continue
-        if normal(text) in known or (known and normal(text) and any(
-                normal(text) == a + " " + b for a in known for b in known)):
+        if is_copyright(text) or _VISIT.search(text) and words(text) <= 20 and re.match(
+                r"^(?:to\s+)?(?:see|read)\s+more", text, re.IGNORECASE):
+            _read_closing(story, text)
             continue
-        if is_copyright(text):
-            holder = _HOLDER.match(text)
-            if holder and not story.copyright_holder:
-                story.copyright_holder = holder.group("name").strip()
-            visit = _VISIT.search(text)
-            if visit and not story.home_url:
-                story.home_url = visit.group("url")
-            continue
-        visit = _VISIT.search(text)
-        if visit and words(text) <= 20 and re.match(r"^(?:to\s+)?(?:see|read)\s+more", text, re.I):
-            story.home_url = story.home_url or visit.group("url")
-            continue
-        headshot = _HEADSHOT.match(text)
-        if headshot and index <= 12:  # the author's photo, named for screen readers
-            story.authors.append(headshot.group(1)) if headshot.group(1) not in \
-                story.authors else None
+        if index <= 12 and _read_header(story, text):
             continue
         if is_chrome(text) or ends_story(text):
             after_chrome = True
             continue
+        after_chrome = False
         if block.kind == "p" and is_credit(text):  # a picture's credit, not the story's
             continue
-        if block.kind == "list" and after_chrome and _only_links(block.markdown):
-            continue  # "Related stories" and its list
-        after_chrome = False
-        names = byline_names(text) or ((role_byline(text),) if index <= 12 and
-                                        role_byline(text) else ())
-        if names:
-            story.authors.extend(n for n in names if n not in story.authors)
+        if index > last_long and _read_stamps(story, text):
             continue
-        found = stamps(text)
-        if found and (index <= 12 or index > last_long):
-            for kind, moment in found:
-                if kind == "updated":
-                    story.updated = story.updated or moment
-                else:
-                    story.published = story.published or moment
-            by = re.search(r"\bby\s+(.+)$", text)  # "Posted on 2 May 2026 by Ana Ruiz"
-            if by:
-                story.authors.extend(n for n in split_names(by.group(1))
-                                     if n not in story.authors)
-            continue
-        note = contributor_note(text)
-        if note and index >= last_long - 1:
-            story.notes.append(note)
+        if index >= last_long - 1 and contributor_note(text):
+            story.notes.append(contributor_note(text))
             continue
         name = bio_name(text) if index > last_long or index >= len(blocks) - 2 else ""
         if name:
             story.bio_authors.append(name)
+            continue
+        if index > 12 and byline_names(text):
+            _add(story.authors, byline_names(text))
             continue
         story.blocks.append(block)
     # A name alone on a line, where the page shows its author's photo or card.
@@ -213,3 +168,51 @@ def sort_story(blocks: list[Block], known: set[str]) -> Story:
     while story.blocks and story.blocks[-1].kind == "h":  # a heading with nothing under it
         story.blocks.pop()
     return story
+
+
+def _add(names: list[str], more) -> None:
+    names.extend(name for name in more if name not in names)
+
+
+def _read_header(story: Story, text: str) -> bool:
+    """Read a line of the story's header into `story`: a byline ("By Ana Ruiz", "Ana Ruiz
+    Arts correspondent", the alt text of her headshot) or a date line; False for others."""
+    headshot = _HEADSHOT.match(text)
+    names = byline_names(text) or ((role_byline(text),) if role_byline(text) else ()) or (
+        (headshot.group(1),) if headshot else ())
+    if names:
+        _add(story.authors, names)
+        return True
+    return _read_stamps(story, text)
+
+
+def _read_stamps(story: Story, text: str) -> bool:
+    found = stamps(text)
+    for kind, moment in found:
+        if kind == "updated":
+            story.updated = story.updated or moment
+        else:
+            story.published = story.published or moment
+    by = re.search(r"\bby\s+(.+)$", text) if found else None  # "Posted on 2 May by Ana Ruiz"
+    if by:
+        _add(story.authors, split_names(by.group(1)))
+    return bool(found)
+
+
+def _read_closing(story: Story, text: str) -> None:
+    """What the lines after a story say about it: a byline, a contributor note, an author's
+    bio, the copyright holder, the site's address ("To see more, visit ...")."""
+    names, note, name = byline_names(text), contributor_note(text), bio_name(text)
+    if names:
+        _add(story.authors, names)
+    elif note:
+        story.notes.append(note)
+    elif name:
+        story.bio_authors.append(name)
+    elif is_copyright(text):
+        holder = _HOLDER.match(text)
+        if holder and not story.copyright_holder:
+            story.copyright_holder = holder.group("name").strip()
+    visit = _VISIT.search(text)
+    if visit and not story.home_url:
+        story.home_url = visit.group("url")
