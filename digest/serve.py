@@ -58,6 +58,9 @@ class Session:
     notes: list[str] = field(default_factory=list)  # said once, before the next log line
     _warned: frozenset[Problem] = frozenset()  # the warnings already printed
     _left_out: str = ""  # the drafts and future articles left out, as last said
+    # when time alone changes the output (the next midnight moves "Today", an article dated
+    # later appears): the watcher rebuilds then, with no file changed (a timestamp)
+    until: float | None = None
 
     def rebuild(self, trigger: str = "start", now: datetime | None = None,
                 changed: frozenset[str] | None = None) -> str:
@@ -85,6 +88,7 @@ class Session:
             return "\n".join([*lines, f"{trigger}: {len(lines)} problem"
                               f"{'s' * (len(lines) != 1)}; still serving the last good build"])
         self._written, self.site, self.config = result.files, result.site, config
+        self.until = result.until
         self._publish(State(self.state.version + 1, report.changed, (), result.warnings))
         ms = (time.perf_counter() - started) * 1000
         # What this rebuild keeps lives until the next one at least: out of the collector's
@@ -248,9 +252,27 @@ class Watcher(FileSystemEventHandler):
             return False
         return is_directory or parts[0] == "layouts" or name.endswith(ARTICLE_SUFFIXES)
 
+    def _time_left(self) -> float | None:
+        """Seconds until the output changes with time alone (a moment late, so that the
+        rebuild is past it), or None to wait for a file to change however long it takes."""
+        until = self.session.until
+        if until is None:
+            return None
+        return min(3600.0, max(0.0, until - build_time().timestamp()) + 0.5)
+
     def _loop(self) -> None:
         while True:
-            first = self.events.get()
+            try:
+                first = self.events.get(timeout=self._time_left())
+            except queue.Empty:  # time alone may have changed what the site shows
+                until = self.session.until
+                if until is None or build_time().timestamp() < until:
+                    continue  # not yet
+                self.rebuilds += 1
+                self.log(self.session.rebuild("the time passed", changed=frozenset()))
+                if self.session.until == until:
+                    self.session.until = None  # it failed: the next save rebuilds
+                continue
             if first is None:
                 return
             changed = {first}

@@ -5,14 +5,17 @@ that runs again at the next midnight so that Today moves. Screenshots at the end
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -260,6 +263,8 @@ def test_the_dev_server_moves_today_on_its_next_rebuild(news: SiteDir, tmp_path:
     session = Session(Project.at(news.root / "site.yaml"), Options())
     session.rebuild("start", now=NOW)
     assert '<p class="kicker">Today</p>' in news.read("index.html")
+    # the watcher rebuilds by itself at the next midnight in the site's timezone
+    assert session.until == datetime(2026, 1, 1, 5, tzinfo=timezone.utc).timestamp()
     session.rebuild("tick", now=NOW + timedelta(days=1))
     assert "Yesterday · Edition" in news.read("2025/12/31/index.html")
     assert ">Today<" not in news.read("index.html")
@@ -269,6 +274,36 @@ def test_the_dev_server_moves_today_on_its_next_rebuild(news: SiteDir, tmp_path:
     shutil.copy(news.root / "site.yaml", other.root / "site.yaml")
     _build(other, NOW + timedelta(days=1), clean=True)
     assert pages_of(other.out) == pages_of(news.out)
+
+
+def test_the_dev_server_rebuilds_by_itself_when_time_changes_the_site(site: SiteDir) -> None:
+    """On the real clock: an article dated a few seconds ahead appears without a save."""
+    from conftest import DIGEST, Server, free_port
+
+    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=4)
+    site.write({"site.yaml": SITE_YAML,
+                "content/out.md": article("Already out", (soon - timedelta(days=1)).isoformat()),
+                "content/soon.md": article("Out in a moment", soon.isoformat())})
+    path = f"/brief/{soon.astimezone(ZoneInfo('America/New_York')):%Y/%m/%d}/soon/"
+    env = {name: value for name, value in os.environ.items() if name != "SOURCE_DATE_EPOCH"}
+    port = free_port()
+    process = subprocess.Popen([DIGEST, "serve", "--port", str(port)], cwd=site.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**env, "PYTHONUNBUFFERED": "1"})
+    server = Server(process, port)
+    server.reader = threading.Thread(target=server._read, daemon=True)
+    server.reader.start()
+    try:
+        server.wait_for("Serving http://")
+        assert server.get(path)[0] == 404
+        server.wait_for("the time passed", timeout=30)
+        status, _, body = server.get(path)
+        assert status == 200 and b"Out in a moment" in body
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+        server.reader.join(timeout=5)
+        process.stdout.close()
 
 
 def test_an_article_page_stays_lean(news: SiteDir) -> None:
