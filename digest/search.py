@@ -381,6 +381,20 @@ def interface_files() -> dict[str, Content]:
             f"{FOLDER}/search.css": _theme_file("search.css")}
 
 
+def _alive(name: str) -> bool:
+    """Whether the process that named a folder .<fingerprint>.<pid>.<thread> still runs."""
+    parts = name.split(".")
+    if len(parts) != 4 or not parts[2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def shards_json(shards: list[Shard]) -> bytes:
     """The list the browser merges: every shard's folder under search/ but the first's."""
     return (json.dumps({"shards": [s.folder[len(FOLDER) + 1:] for s in shards if not s.root]},
@@ -404,6 +418,7 @@ class SearchIndex:
         self._contents: dict[str, dict[str, Content]] = {}  # by fingerprint, in memory
         self._running: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._done = False  # a background run ended since `wait` last said so
 
     def files(self, config: Config, articles: Iterable[Article], sources: dict[str, str],
               previous=None) -> dict[str, Content]:
@@ -459,11 +474,20 @@ class SearchIndex:
                     return  # the next rebuild tries again
                 finally:
                     with self._lock:
-                        self._running = None
+                        self._running, self._done = None, True
                 if self.background is not None:
                     self.background()
             self._running = threading.Thread(target=run, name="digest-search", daemon=True)
             self._running.start()
+
+    def wait(self) -> bool:
+        """Wait for the background run, if any; whether one ended since the last call."""
+        running = self._running
+        if running is not None:
+            running.join()
+        with self._lock:
+            done, self._done = self._done, False
+        return done
 
     def _prune(self, used: set[str]) -> None:
         """Forget the shards this build did not use."""
@@ -472,7 +496,9 @@ class SearchIndex:
         except OSError:
             return
         for entry in entries:
-            if entry.name.startswith("."):
-                continue  # being written, perhaps by another build
+            if entry.name.startswith("."):  # being written: by a build still running?
+                if not _alive(entry.name):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                continue
             if entry.name not in used and entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)

@@ -124,6 +124,15 @@ class Session:
         self._manifest, self._output = report.manifest, output
         return report
 
+    def settle(self, now: datetime | None = None) -> list[str]:
+        """Wait for the search index made in the background and write it, as the file
+        watcher has it done; for callers without one (tests, the benchmark)."""
+        lines = []
+        while self._search is not None and self._search.wait():
+            self.search_waiting = False
+            lines.append(self.rebuild(f"{SEARCH_INDEX} changed", now, changed=frozenset()))
+        return lines
+
     def _searched(self) -> None:
         """The search index is up to date: a rebuild (of nothing else) writes it."""
         if callable(self.search_ready):

@@ -209,6 +209,7 @@ def test_the_dev_server_rebuilds_equal_clean_serial_builds(corpus: Path, tmp_pat
         change()
         line = session.rebuild(name, now=NOW)
         assert "written" in line, line
+        session.settle(now=NOW)  # the search index, made in the background
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
 
 
@@ -239,6 +240,7 @@ def test_the_dev_server_told_what_changed_equals_clean_serial_builds(
         assert "written" in line, line
         if name.startswith("edit"):  # put in place, not grouped again: the same positions
             assert session.reuse.grouped.where is before.where, name
+        session.settle(now=NOW)  # the search index, made in the background
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
 
 
@@ -353,7 +355,8 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
     edit_title(sorted((root / "content").rglob("*.md"))[0], "Saved again")
     build(project, project.read_config(), Options(), NOW)
     assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
-        ".gitignore", "articles.jsonl", "bodies.bin", "files.json", "output", "pages.json"]
+        ".gitignore", "articles.jsonl", "bodies.bin", "files.json", "output", "pages.json",
+        "search"]
 
 
 def site_with_a_spare(corpus: Path, tmp_path: Path, monkeypatch
@@ -455,4 +458,5 @@ def test_many_files_changed_under_the_dev_server_are_parsed_in_worker_processes(
         stop.set()
         other.join()
     assert used == [True]
+    session.settle(now=NOW)  # the search index, made in the background
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
