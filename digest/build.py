@@ -20,7 +20,9 @@ from .model import Article
 from .output import Content, Stage, WriteReport, check_output_folder, write_site
 from .project import Project
 from .reuse import CACHE_FOLDER, SPARE_OUTPUT, Previous, Reuse, snapshot
+from .search import SearchIndex
 from .site import Site, select
+from .workers import worker_count
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,9 @@ def build(project: Project, config: Config, options: Options, now: datetime,
         # the parsed articles are saved while the workers render: they are good whatever
         # happens next
         save = (lambda: reuse.save_articles(project.root)) if write else None
+        search = SearchIndex(cache / "search", worker_count(), fresh=not keep) if write else None
         result = assemble(project, config, options, now, reuse, previous, stage=stage,
-                          meanwhile=save)
+                          meanwhile=save, search=search)
         report = None
         if write:
             report = write_site(result.files, output, stage=stage, reuse=keep)
@@ -110,12 +113,13 @@ def build(project: Project, config: Config, options: Options, now: datetime,
 
 def assemble(project: Project, config: Config, options: Options, now: datetime, reuse: Reuse,
              previous: Previous | None = None, changed: frozenset[str] | None = None,
-             stage: Stage | None = None, meanwhile: Callable[[], None] | None = None) -> Result:
+             stage: Stage | None = None, meanwhile: Callable[[], None] | None = None,
+             search: SearchIndex | None = None) -> Result:
     """Everything the output folder will hold, in memory: the phases in order, each run by
     `reuse` on what changed since it last ran them. `changed` names the only article files
     that changed since the last call, if known. With `stage`, pages rendered in bulk go
     straight into the new output folder. `meanwhile` is done once the articles are parsed,
-    while pages render."""
+    while pages render. `search` makes the search index (none: `digest check`)."""
     articles, sources, problems = reuse.articles(project, config, changed, options.progress)
     site, site_problems = reuse.group(select(articles, now, options.drafts, options.future),
                                       config)
@@ -125,6 +129,8 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     files = reuse.render(project, config, site, pages, now, sources, previous, stage,
                          meanwhile, options.progress)
     files.update(theme_files(config))
+    if search is not None:
+        files.update(search.files(config, site.articles, sources, previous))
     files = add_static(files, project)
     warnings = tuple(checks.site_warnings(project, config, site, files.keys()))
     if options.strict and warnings:
