@@ -12,7 +12,10 @@ articles edited), a no-op build, a build after the site's title is edited in sit
 the number of articles it parsed again, a one-article rebuild through the code path
 `digest serve` uses, the save-to-reload time in a real browser on a served site, the peak
 memory of the largest process and the size of the output. Builds run `digest build` as a
-separate process; times are medians. What it is doing goes to stderr as it goes.
+separate process; times are medians. The builds include the search index; it is also
+measured alone, in this process: made from nothing (every shard), after five articles
+are edited (only their shards), and with nothing changed, with its size. What it is doing
+goes to stderr as it goes.
 """
 
 from __future__ import annotations
@@ -135,6 +138,51 @@ def measure_serial(site: Path) -> tuple[float, float, float]:
     return 2 * times[2] - times[1], times[1], times[2]
 
 
+def measure_search(site: Path) -> dict[str, float]:
+    """The search index alone, in this process, on the site's parsed articles: made from
+    nothing (every shard), after five articles are edited (their shards), and again with
+    nothing changed; seconds each, the shards indexed, and the index's size in MB."""
+    from datetime import datetime, timezone
+
+    from digest.project import Project
+    from digest.reuse import Reuse
+    from digest.search import SearchIndex
+    from digest.site import select
+    from digest.workers import worker_count
+
+    project = Project.at(site / "site.yaml")
+    config = project.read_config()
+    now = datetime.fromtimestamp(int(ENV["SOURCE_DATE_EPOCH"]), timezone.utc)
+
+    def published() -> tuple[list, dict[str, str]]:
+        articles, sources, _ = Reuse.load(site, config).articles(project, config)
+        return select(articles, now, False, False), sources
+
+    cache = Path(tempfile.mkdtemp(prefix="digest-search-", dir=site))
+    index = SearchIndex(cache, worker_count())
+    figures = {}
+    articles, sources = published()
+    started = time.perf_counter()
+    files = index.files(config, articles, sources)
+    figures["cold"] = time.perf_counter() - started
+    listed = json.loads(files["search/shards.json"])["shards"] if files else None
+    figures["shards"] = 0 if listed is None else len(listed) + 1  # and the one in search/
+    figures["MB"] = sum(path.stat().st_size for path in files.values()
+                        if isinstance(path, Path)) / 1e6
+    for number in range(5):
+        edit(site, 3000 + number, f"search {number}")
+    articles, sources = published()
+    started = time.perf_counter()
+    index.files(config, articles, sources)
+    figures["edits"] = time.perf_counter() - started
+    figures["edited shards"] = index.indexed
+    started = time.perf_counter()
+    index.files(config, articles, sources)
+    figures["no-op"] = time.perf_counter() - started
+    shutil.rmtree(cache)
+    return figures
+
+
 def measure_rebuild(site: Path, edits: int) -> float:
     """Milliseconds for one edited article, through the dev server's Session."""
     from digest.build import Options
@@ -220,7 +268,9 @@ def main() -> None:
           f"{platform.platform(terse=True)}, corpora in {tempfile.gettempdir()}", flush=True)
     header = ("articles", "cold s", "serial est. s (T1, T2)", "warm s", "no-op s", "title s",
               "re-parsed",
-              "rebuild ms", "reload ms", "peak MB", "output MB")
+              "rebuild ms", "reload ms", "peak MB", "output MB",
+              "search cold s (shards)", "search 5 edits s (shards)", "search no-op s",
+              "index MB")
     rows, remarks = [], []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder:
@@ -231,6 +281,8 @@ def main() -> None:
             builds = measure_builds(site, arguments.runs or (1 if size >= 50_000 else 3))
             output = sum(path.stat().st_size for path in (site / "_site").rglob("*")
                          if path.is_file()) / 1e6
+            note("the search index alone: from nothing, after five edits, unchanged")
+            search = measure_search(site)
             note("one-article rebuilds through the dev server's code")
             rebuild = measure_rebuild(site, arguments.edits)
             if not arguments.no_browser:
@@ -246,7 +298,10 @@ def main() -> None:
                          f"{builds['warm'][0]:.2f}", f"{builds['no-op'][0]:.2f}",
                          f"{builds['title'][0]:.2f}", f"{builds['parsed again'][0]:.0f}",
                          f"{rebuild:.0f}", "-" if reload is None else f"{reload:.0f}",
-                         f"{peak:.0f}", f"{output:.0f}"))
+                         f"{peak:.0f}", f"{output:.0f}",
+                         f"{search['cold']:.2f} ({search['shards']:.0f})",
+                         f"{search['edits']:.2f} ({search['edited shards']:.0f})",
+                         f"{search['no-op']:.3f}", f"{search['MB']:.1f}"))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
     for row in rows:
