@@ -259,9 +259,9 @@ def _canonical_filters(folder: Path) -> None:
     renames: dict[str, str] = {}
     for path in sorted((folder / "filter").glob("*.pf_filter")):
         data = gzip.decompress(path.read_bytes())
-        assert data.startswith(_PREFIX)
         body = data[len(_PREFIX):]
-        assert body[0] == 0x82  # [name, [[value, pages], ...]]
+        if not data.startswith(_PREFIX) or body[:1] != b"\x82":  # [name, [[value, pages]]]
+            raise ValueError(f"{path.name} is not a filter file as Pagefind 1.5 writes them")
         at = _cbor_item(body, 1)  # the list of values: its head, then each item
         head_end = at + 1 + {24: 1, 25: 2, 26: 4, 27: 8}.get(body[at] & 31, 0)
         items, place = [], head_end
@@ -355,8 +355,8 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
                 except BaseException:
                     shutil.rmtree(written, ignore_errors=True)
                     raise
-        except (OSError, ValueError, KeyError) as err:
-            failures.append(str(err))
+        except Exception as err:  # noqa: BLE001 - told as a problem of the build, below
+            failures.append(f"{type(err).__name__}: {err}")
         finally:
             service.close()
 
@@ -435,6 +435,9 @@ class SearchIndex:
         if missing:
             index_shards(missing, config, self.cache, self.workers)
             self.indexed = len(missing)
+            if any(_listing(self.cache, s) is None for s in missing):
+                raise DigestError(problem("site.yaml", 0, "search: a shard of the index "
+                                                          "was not written"))
         files: dict[str, Content] = interface_files()
         for shard in shards:
             files.update(self._shard_files(shard, previous))
