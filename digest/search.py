@@ -100,7 +100,10 @@ def plan_shards(articles: Iterable[Article], sources: dict[str, str],
             current = []
     if current:
         groups.append(current)
-    settings = repr((_FORMAT, _pagefind_version(), config.language))
+    # besides each article's file: what its parsing read (the timezone gives its date, the
+    # Markdown options its body) and the index's language
+    settings = repr((_FORMAT, _pagefind_version(), config.language, config.timezone,
+                     config.markdown))
     shards = []
     for number, group in enumerate(groups):
         digest = hashlib.blake2b(f"{settings}\0{number == 0}".encode(), digest_size=16)
