@@ -350,14 +350,22 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
                     shard = todo.get_nowait()
                 except queue.Empty:
                     return
-                written = cache / f".{shard.fingerprint}.{os.getpid()}.{threading.get_ident()}"
-                shutil.rmtree(written, ignore_errors=True)
-                try:
-                    service.index([record(a, config) for a in shard.articles], written)
-                    _keep(shard, written, cache)
-                except BaseException:
+                records = [record(a, config) for a in shard.articles]
+                for attempt in (1, 2):
+                    written = cache / f".{shard.fingerprint}.{os.getpid()}.{threading.get_ident()}"
                     shutil.rmtree(written, ignore_errors=True)
-                    raise
+                    try:
+                        service.index(records, written)
+                        _keep(shard, written, cache)
+                        break
+                    except Exception:
+                        shutil.rmtree(written, ignore_errors=True)
+                        if attempt == 2:
+                            raise
+                        # once more with a new Pagefind: on a loaded machine its output
+                        # was seen, once in hundreds of shards, read before it was complete
+                        service.close()
+                        service = _Service(executable)
         except Exception as err:  # noqa: BLE001 - told as a problem of the build, below
             failures.append(f"{type(err).__name__}: {err}")
         finally:
