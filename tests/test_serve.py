@@ -50,7 +50,7 @@ def test_serves_the_site_under_its_base_path(site: SiteDir, serve) -> None:
     assert server.get("/news/style/extra.css")[2] == b"body { color: black }\n"
     status, headers, body = server.get("/news/no/such/page/")
     assert status == 404 and b"Page not found" in body
-    assert server.get("/news/2025/")[0] == 404  # a folder without index.html: no listing
+    assert server.get("/news/style/")[0] == 404  # a folder without index.html: no listing
     assert server.get("/elsewhere/")[0] == 404
     status, headers, body = server.get("/news/", method="HEAD")
     assert status == 200 and body == b"" and int(headers["Content-Length"]) > 0
