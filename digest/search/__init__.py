@@ -18,9 +18,7 @@ search/<fingerprint>/, and their list in search/shards.json.
 
 from __future__ import annotations
 
-import base64
 import functools
-import gzip
 import hashlib
 import html
 import json
@@ -28,16 +26,16 @@ import os
 import queue
 import re
 import shutil
-import subprocess
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
-from .errors import DigestError, problem
-from .model import Article
-from .output import Content, Kept
+from ..config import Config
+from ..errors import DigestError, problem
+from ..model import Article
+from ..output import Content
+from . import pagefind
 
 FOLDER = "search"  # in the output
 CACHE = "search"  # in .digest-cache/
@@ -142,172 +140,15 @@ def record(article: Article, config: Config) -> dict:
             "filters": {"topic": [article.topic.name]}, "sort": None}
 
 
-class _Service:
-    """One `pagefind --service` process, spoken to as its Python API does (base64 JSON
-    messages ended by commas), but with many messages in flight: the API waits a tenth of
-    a second for each answer, which would make a shard of a hundred articles take ten."""
-
-    def __init__(self, executable: Path):
-        self.process = subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.buffer = b""
-        self.sent = 0
-
-    def send(self, payload: dict) -> None:
-        assert self.process.stdin is not None
-        self.sent += 1
-        message = {"message_id": self.sent, "payload": payload}
-        self.process.stdin.write(base64.b64encode(json.dumps(message).encode()) + b",")
-
-    def receive(self) -> dict:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.flush()
-        while b"," not in self.buffer:
-            chunk = os.read(self.process.stdout.fileno(), 1 << 20)
-            if not chunk:
-                raise OSError("Pagefind stopped")
-            self.buffer += chunk
-        message, _, self.buffer = self.buffer.partition(b",")
-        payload = json.loads(base64.b64decode(message))["payload"]
-        if payload.get("type") == "Error":
-            raise OSError(f"Pagefind: {payload.get('message')}")
-        return payload
-
-    def index(self, records: list[dict], into: Path) -> None:
-        """Index the records and write Pagefind's output into the folder."""
-        self.send({"type": "NewIndex", "config": None})
-        number = self.receive()["index_id"]
-        # Records go in from another thread while answers come back: both pipes stay open.
-        def feed() -> None:
-            for item in records:
-                self.send({"type": "AddRecord", "index_id": number, **item})
-            assert self.process.stdin is not None
-            self.process.stdin.flush()
-        feeder = threading.Thread(target=feed, daemon=True)
-        feeder.start()
-        try:
-            for _ in records:
-                self.receive()
-        finally:
-            feeder.join()
-        self.send({"type": "WriteFiles", "index_id": number, "output_path": str(into)})
-        self.receive()
-        self.send({"type": "DeleteIndex", "index_id": number})
-        self.receive()
-
-    def close(self) -> None:
-        try:
-            if self.process.stdin is not None:
-                self.process.stdin.close()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
-def _executable() -> Path:
-    from pagefind.service import get_executable
-
-    found = get_executable()
-    if found is None or not found.exists():
-        raise DigestError(problem("site.yaml", 0, "search: Pagefind's program is missing "
-                                                  "(pip install 'pagefind[bin]'), or turn "
-                                                  "search off with search: false"))
-    return found
-
-
 def _file_digest(path: Path) -> tuple[str, int]:
     with open(path, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest(), stream.tell()
 
 
-def _full_hash(data: bytes) -> str:
-    """Pagefind's name for bytes: their sha1, each byte in hex without a leading zero."""
-    return "".join(format(byte, "x") for byte in hashlib.sha1(data).digest())
-
-
-def _cbor_item(data: bytes, at: int) -> int:
-    """Where the CBOR item at `at` ends: unsigned integers, text and arrays, as Pagefind's
-    filter files hold."""
-    kind, info = data[at] >> 5, data[at] & 31
-    at += 1
-    if info < 24:
-        length = info
-    else:
-        size = 1 << (info - 24)
-        length = int.from_bytes(data[at:at + size], "big")
-        at += size
-    if kind == 0:
-        return at
-    if kind in (2, 3):
-        return at + length
-    if kind == 4:
-        for _ in range(length):
-            at = _cbor_item(data, at)
-        return at
-    raise ValueError(f"unexpected CBOR item of kind {kind}")
-
-
-_PREFIX = b"pagefind_dcd"
-
-
-def _canonical_filters(folder: Path) -> None:
-    """Pagefind writes a filter's values in the order of a hash map, which differs from
-    run to run; sorted here, with the names that depend on them (the filter file's, the
-    metadata's) made again as Pagefind makes them, so that the same articles always give
-    the same bytes."""
-    entry = json.loads((folder / "pagefind-entry.json").read_text("utf-8"))
-    renames: dict[str, str] = {}
-    for path in sorted((folder / "filter").glob("*.pf_filter")):
-        data = gzip.decompress(path.read_bytes())
-        body = data[len(_PREFIX):]
-        if not data.startswith(_PREFIX) or body[:1] != b"\x82":  # [name, [[value, pages]]]
-            raise ValueError(f"{path.name} is not a filter file as Pagefind 1.5 writes them")
-        at = _cbor_item(body, 1)  # the list of values: its head, then each item
-        head_end = at + 1 + {24: 1, 25: 2, 26: 4, 27: 8}.get(body[at] & 31, 0)
-        items, place = [], head_end
-        while place < len(body):
-            end = _cbor_item(body, place)
-            items.append(body[place:end])
-            place = end
-        # written again even when already in order: one compressor for every run's bytes
-        ordered = body[:head_end] + b"".join(sorted(items, key=_value_of))
-        old = path.stem
-        language = old.rsplit("_", 1)[0]
-        new = f"{language}_{_full_hash(ordered)[:7]}"
-        path.unlink()
-        (folder / "filter" / f"{new}.pf_filter").write_bytes(_gzip(_PREFIX + ordered))
-        renames[old] = new
-    for language, about in entry["languages"].items():
-        meta_path = folder / f"pagefind.{about['hash']}.pf_meta"
-        meta = gzip.decompress(meta_path.read_bytes())[len(_PREFIX):]
-        for old, new in renames.items():
-            if len(old) == len(new) and meta.count(old.encode()) == 1:
-                meta = meta.replace(old.encode(), new.encode())
-        meta_hash = f"{language}_{_full_hash(meta)[:len(language) + 8]}"
-        meta_path.unlink()
-        (folder / f"pagefind.{meta_hash}.pf_meta").write_bytes(_gzip(_PREFIX + meta))
-        about["hash"] = meta_hash
-    (folder / "pagefind-entry.json").write_text(
-        json.dumps(entry, ensure_ascii=False, separators=(",", ":")), "utf-8")
-
-
-def _value_of(item: bytes) -> bytes:
-    """The value's text of a [value, pages] item: its bytes after the two heads."""
-    end = _cbor_item(item, 1)
-    return item[1:end]
-
-
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=9, mtime=0)
-
-
 def _keep(shard: Shard, written: Path, cache: Path) -> None:
     """Pagefind's output for a shard, less what the site does not use, moved into the
     cache with a listing of its files (their sha256 and size), written last."""
-    _canonical_filters(written)
+    pagefind.canonical_filters(written)
     listing = []
     for path in sorted(written.rglob("*")):
         name = path.relative_to(written).as_posix()
@@ -335,7 +176,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
     """Index the shards with Pagefind, a few at once, into the cache."""
     if not shards:
         return
-    executable = _executable()
+    executable = pagefind.executable()
     cache.mkdir(parents=True, exist_ok=True)
     todo: queue.Queue[Shard] = queue.Queue()
     for shard in shards:
@@ -343,7 +184,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
     failures: list[str] = []
 
     def work() -> None:
-        service = _Service(executable)
+        service = pagefind.Service(executable)
         try:
             while not failures:
                 try:
@@ -365,7 +206,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
                         # once more with a new Pagefind: on a loaded machine its output
                         # was seen, once in hundreds of shards, read before it was complete
                         service.close()
-                        service = _Service(executable)
+                        service = pagefind.Service(executable)
         except Exception as err:  # noqa: BLE001 - told as a problem of the build, below
             failures.append(f"{type(err).__name__}: {err}")
         finally:
@@ -383,7 +224,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
 
 @functools.cache
 def _theme_file(name: str) -> bytes:
-    return (Path(__file__).parent / "theme" / "static" / name).read_bytes()
+    return (Path(__file__).parent.parent / "theme" / "static" / name).read_bytes()
 
 
 def interface_files() -> dict[str, Content]:
