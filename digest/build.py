@@ -81,6 +81,8 @@ def build(project: Project, config: Config, options: Options, now: datetime,
         snapshot.forget(cache)  # from here on the output may change
         check_output_folder(output, project.root, config.output)
     reuse = Reuse.load(project.root, config) if keep else Reuse()
+    if write:  # the bodies of the articles it parses wait in .digest-cache/, not in memory
+        reuse.parsed.parking = cache
     previous = Previous.of(output) if keep and write else None
     spare = project.root / CACHE_FOLDER / SPARE_OUTPUT if keep else None
     stage = Stage(output, spare) if write else None

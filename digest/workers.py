@@ -34,7 +34,8 @@ def worker_count() -> int:
 def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, items: Sequence,
                     minimum: int, meanwhile: Callable[[], None] | None = None,
                     progress: Callable[[int, int], None] | None = None,
-                    picklable: bool = False) -> list | None:
+                    picklable: bool = False,
+                    receive: Callable[[list], list] | None = None) -> list | None:
     """function(shared, chunk) over chunks of items in worker processes, results in order.
 
     None when the work is better done in the main process: too little of it, or one core.
@@ -43,7 +44,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     unsafe: workers are then started afresh, and given `shared` and each chunk pickled,
     if `picklable` (else None). `meanwhile` is the main process's own work, done while the
     workers run (unless None is returned). `progress(done, total)` is told of each chunk
-    that comes back.
+    that comes back; `receive(results)` is given each chunk's results as they come back, and
+    returns what to keep of them.
     """
     workers = worker_count()
     if len(items) < minimum or workers < 2:
@@ -74,7 +76,7 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
                 meanwhile()
             results: list = []
             for part in parts:
-                results.extend(part)
+                results.extend(part if receive is None else receive(part))
                 if progress is not None:
                     progress(len(results), len(items))
             return results

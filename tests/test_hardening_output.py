@@ -48,7 +48,7 @@ def build(root: Path, *args: str) -> None:
 
 
 def beside(root: Path) -> set[str]:
-    return {p.name for p in root.iterdir()} - {"site.yaml", "content", ".digest-cache"}
+    return {p.name for p in root.iterdir()} - {"site.yaml", "content", "static", ".digest-cache"}
 
 
 @pytest.fixture(scope="module")

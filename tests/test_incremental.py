@@ -460,3 +460,28 @@ def test_many_files_changed_under_the_dev_server_are_parsed_in_worker_processes(
     assert used == [True]
     session.settle(now=NOW)  # the search index, made in the background
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+
+
+def test_a_build_keeps_the_bodies_it_parses_in_the_cache_not_in_memory(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """Bodies parsed by the workers wait in a file beside bodies.bin, which becomes
+    bodies.bin; the next build, reading them from there, writes what a clean build writes."""
+    from digest.reuse import Reuse
+    from digest.reuse.store import StoredText
+
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    config = project.read_config()
+    reuse = Reuse()
+    reuse.parsed.parking = root / ".digest-cache"
+    articles, _, problems = reuse.articles(project, config)
+    assert not problems and len(articles) == 80
+    assert all(isinstance(article.html, StoredText) for article in articles)
+    assert "<p>" in articles[0].body
+    build(project, config, Options(), NOW)
+    cache = sorted(p.name for p in (root / ".digest-cache").iterdir())
+    assert "bodies.bin" in cache and not [name for name in cache if name.endswith(".tmp")]
+    edit_title(sorted((root / "content").rglob("*.md"))[0], "Parked and read back")
+    build(project, config, Options(), NOW)
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)

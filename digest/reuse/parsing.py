@@ -94,7 +94,7 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
     kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
             for path, _, _ in found}
     todo = [(path, data) for path, data, _ in found if kept[(path, hashes[path])] is None]
-    for (path, _), outcome in zip(todo, _parse(config, todo, progress)):
+    for (path, _), outcome in zip(todo, _parse(config, todo, progress, parse_cache.park)):
         if isinstance(outcome, ParsedArticle):
             kept[(path, hashes[path])] = outcome
         else:
@@ -141,12 +141,19 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
 
 
 def _parse(config: Config, todo: list[tuple[str, bytes]],
-           progress: Callable[[str, int, int], None] | None = None
+           progress: Callable[[str, int, int], None] | None = None,
+           receive: Callable[[list], list] | None = None
            ) -> list[ParsedArticle | list[Problem]]:
-    """Each file parsed, on every core when there are many."""
+    """Each file parsed, on every core when there are many; `receive` is given the results
+    as they come, and returns what to keep (see ParseCache.park)."""
     parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN, progress=progress and (
-        lambda done, total: progress("parsing", done, total)), picklable=True)
-    return _parse_chunk(config, todo) if parsed is None else parsed
+        lambda done, total: progress("parsing", done, total)), picklable=True,
+        receive=receive)
+    if parsed is None:
+        parsed = _parse_chunk(config, todo)
+        if receive is not None:
+            parsed = receive(parsed)
+    return parsed
 
 
 def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]

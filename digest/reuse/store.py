@@ -9,10 +9,11 @@ to delete at any time.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
-import os
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -87,6 +88,35 @@ class ParseCache:
     placed_for: Config | None = None
     # The JSON line of each entry as read from .digest-cache/, None when not read from there.
     saved: dict[tuple[str, str], bytes] | None = None
+    # Where a build that writes parks the bodies of the articles it parses (the cache
+    # folder), so that they are not all held in memory; and the file they are parked in.
+    parking: Path | None = None
+    parked: _BodyStore | None = None
+
+    def park(self, results: list) -> list:
+        """`results` with each newly parsed article's body moved into a file beside
+        bodies.bin (which save_articles makes part of it), read back when a page needs it:
+        a body in memory takes two bytes a character once it holds a curly quote."""
+        if self.parking is None:
+            return results
+        try:
+            if self.parked is None:
+                self.parked = _BodyStore.create(self.parking / f".{_BODIES}.{os.getpid()}.tmp")
+            kept = []
+            for item in results:
+                if isinstance(item, ParsedArticle) and isinstance(item.html, str):
+                    try:
+                        data = item.html.encode("utf-8")
+                    except UnicodeEncodeError:  # kept in memory, as bodies.bin cannot hold it
+                        kept.append(item)
+                        continue
+                    item = dataclasses.replace(item, html=StoredText(
+                        self.parked, self.parked.append(data), len(data)))
+                kept.append(item)
+            return kept
+        except OSError:  # a folder that cannot be written: they stay in memory
+            self.parking = None
+            return results
 
     def hash_of(self, path: str, data: bytes) -> str:
         known = self.hashes.get(path)
@@ -157,10 +187,27 @@ class _BodyStore:
     """bodies.bin, open for reading for as long as the process lives: a later build that
     replaces the file leaves this one's bodies readable."""
 
-    def __init__(self, path: Path):
-        self.fd = os.open(path, os.O_RDONLY)
+    def __init__(self, path: Path, fd: int | None = None):
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY) if fd is None else fd
         info = os.fstat(self.fd)
         self.inode, self.size = info.st_ino, info.st_size
+
+    @classmethod
+    def create(cls, path: Path) -> _BodyStore:
+        """A new, empty file to append bodies to (see ParseCache.park)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        return cls(path, os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644))
+
+    def append(self, data: bytes) -> int:
+        """Add `data` at the end; where it starts."""
+        offset = self.size
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self.fd, data[written:], offset + written)
+        self.size += len(data)
+        return offset
 
 
 _BODIES = "bodies.bin"
@@ -233,11 +280,13 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
     folder = project_root / CACHE_FOLDER
     try:
         folder.mkdir(exist_ok=True)
+        parked = parse_cache.parked
         for leftover in folder.glob(f".{_BODIES}.*.tmp"):  # from a build that was killed
-            leftover.unlink(missing_ok=True)
+            if parked is None or leftover != parked.path:
+                leftover.unlink(missing_ok=True)
         current = os.stat(folder / _BODIES) if store is not None else None
     except OSError:
-        current = None
+        current, parked = None, None
     if current is not None and (current.st_ino, current.st_size) == (store.inode, store.size) \
             and current.st_size <= 2 * used + (1 << 20):
         saved, append = parse_cache.saved or {}, True
@@ -252,9 +301,14 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
             items[key] = _article_to_json(entries[key])
         except TypeError:
             continue  # front matter that JSON cannot hold: parsed again next time
+    if not append and parked is not None:  # the parked bodies are where they will stay
+        store = parked
     try:
-        name = folder / (_BODIES if append else f".{_BODIES}.{os.getpid()}.tmp")
-        with open(name, "ab" if append else "wb") as stream:
+        if append:
+            name = folder / _BODIES
+        else:
+            name = parked.path if parked is not None else folder / f".{_BODIES}.{os.getpid()}.tmp"
+        with open(name, "ab" if append or parked is not None else "wb") as stream:
             end = stream.seek(0, os.SEEK_END)
             for key, item in items.items():
                 html = item["html"]
@@ -267,6 +321,9 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
                 end += len(data)
         if not append:
             os.replace(name, folder / _BODIES)
+            parse_cache.parked = None  # it is bodies.bin now
+        elif parked is not None:  # its bodies were copied into bodies.bin
+            parked.path.unlink(missing_ok=True)
         inode = os.stat(folder / _BODIES).st_ino
     except OSError:
         return
