@@ -113,6 +113,10 @@ def active_content(html: str, where: str, document: bool = True) -> list[str]:
         if name == "script" and element.get("type") == "application/ld+json":
             json.loads(element.text or "")  # still one JSON value: nothing broke out
             continue
+        if name == "script" and document and re.fullmatch(r"/([^/]+/)*share\.js",
+                                                           element.get("src", "")) \
+                and not (element.text or "").strip():
+            continue  # the theme's own share link script, from the site itself
         if name == "link" and element.get("rel") in ("stylesheet", "alternate", "canonical",
                                                      "icon", "mainEntityOfPage"):
             continue
