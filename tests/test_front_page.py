@@ -163,7 +163,7 @@ def test_updated_times_standfirst_share_link_and_more_from_the_day(news: SiteDir
     assert '<p class="standfirst">Boats run until midnight again from Monday.</p>' in ferry
     assert 'class="standfirst"' not in page
     # share: a plain link to the article, made a share sheet or a copy by our own script
-    assert ('<a href="https://example.org/brief/2025/12/31/ferry/" data-share data-copied='
+    assert ('<a href="/brief/2025/12/31/ferry/" data-share data-copied='
             '"Link copied">Share this article</a> <span role="status"></span>') in ferry
     assert '<script src="/brief/share.js" defer></script>' in ferry
     script = (news.out / "share.js").read_text()
@@ -423,6 +423,24 @@ def test_a_browser_shows_a_feed_as_a_page_of_the_site(sample_server: int, chromi
         assert "serif" in page.eval_on_selector(".brand", "e => getComputedStyle(e).fontFamily")
     finally:
         page.close()
+
+
+def test_the_share_link_copies_the_article_s_address(sample_server: int, chromium) -> None:
+    """Where the browser has no share sheet (Chromium on Linux), the link is copied."""
+    context = chromium.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        url = f"http://127.0.0.1:{sample_server}/brief/2026/11/24/lowen-exchange-weekly-close/"
+        page.goto(url)
+        assert page.evaluate("typeof navigator.share") == "undefined"
+        page.click("a[data-share]")
+        page.wait_for_function("document.querySelector('.share [role=status]').textContent")
+        assert page.inner_text(".share [role=status]") == "Link copied"
+        assert page.evaluate("navigator.clipboard.readText()") == url
+        assert page.url == url  # the link was not followed
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
