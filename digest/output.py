@@ -27,6 +27,7 @@ import os
 import shutil
 import stat
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -427,14 +428,29 @@ def write_staged(stage: Path, rel: str, data: bytes) -> Staged:
 
 
 def _hash(content: Content) -> tuple[str, int]:
-    """sha256 and size of bytes or of a file, read a piece at a time."""
+    """sha256 and size of bytes or of a file, read a piece at a time; a file (of static/)
+    whose stamp is the one it had when this process last read it is not read again."""
     if isinstance(content, (Kept, Staged)):
         return content.digest, content.size
     if isinstance(content, bytes):
         return hashlib.sha256(content).hexdigest(), len(content)
     with open(content, "rb") as stream:
-        digest = hashlib.file_digest(stream, "sha256").hexdigest()
-        return digest, stream.tell()
+        info = os.fstat(stream.fileno())
+        stamp = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        known = _HASHED.get(os.fspath(content))
+        if known is not None and known[0] == stamp:
+            return known[1]
+        digest = hashlib.file_digest(stream, "sha256").hexdigest(), stream.tell()
+    if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - _RACY_NS:
+        if len(_HASHED) > 100_000:
+            _HASHED.clear()
+        _HASHED[os.fspath(content)] = (stamp, digest)  # else a second change could keep it
+    return digest
+
+
+# Each file hashed by this process, by path: its stamp then, and its sha256 and size.
+_HASHED: dict[str, tuple[tuple[int, ...], tuple[str, int]]] = {}
+_RACY_NS = 2_000_000_000
 
 
 def _unlink(path: Path) -> None:
