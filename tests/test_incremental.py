@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import SiteDir
 from digest.build import Options, build
@@ -485,3 +487,44 @@ def test_a_build_keeps_the_bodies_it_parses_in_the_cache_not_in_memory(
     edit_title(sorted((root / "content").rglob("*.md"))[0], "Parked and read back")
     build(project, config, Options(), NOW)
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+
+
+# Steps that do not depend on one another, to be taken in any order.
+_ANY_ORDER = ("edit a title", "edit two more", "edit a body", "same time as another",
+              "move to another day", "change the tags", "make one a draft", "add one",
+              "delete one", "rename one", "change a topic", "change site.yaml",
+              "add links in raw HTML")
+
+
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(_ANY_ORDER), count=st.integers(3, 6))
+def test_edits_in_any_order_give_what_a_clean_build_gives(
+        corpus: Path, tmp_path_factory, monkeypatch, order: list[str], count: int) -> None:
+    """digest build and the dev server, after each of a random sequence of edits, write
+    exactly what a clean serial build of the same files writes."""
+    scratch = tmp_path_factory.mktemp("any-order")
+    root = scratch / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    served = scratch / "served"
+    session = None
+    catalogue = dict(steps(root))
+    for name in order[:count]:
+        catalogue[name]()
+        build(project, project.read_config(), Options(), NOW)
+        if session is None:  # the dev server's copy follows the same edits from here on
+            shutil.copytree(root, served, ignore=shutil.ignore_patterns("_site", ".digest-*"))
+            session = Session(Project.at(served / "site.yaml"), Options())
+            session.rebuild("start", now=NOW)
+        else:
+            shutil.copytree(root, served, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("_site", ".digest-*"))
+            for gone in set(inputs_of(served)) - set(inputs_of(root)):
+                (served / gone).unlink()
+            assert "written" in session.rebuild(name, now=NOW)
+        session.settle(now=NOW)
+    clean = clean_serial_build(root, scratch, monkeypatch)
+    assert SiteDir(root).snapshot() == clean, order[:count]
+    assert SiteDir(served).snapshot() == clean, order[:count]
