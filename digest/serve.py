@@ -29,13 +29,14 @@ from .errors import DigestError, Problem, printable
 from .output import MANIFEST, Content, Mode, check_output_folder, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
 from .reuse import CACHE_FOLDER, Reuse
-from .search import SearchIndex
+from .search import SearchIndex, is_index_file
 from .site import Site
 from .workers import worker_count
 
 QUIET_SECONDS = 0.05  # a burst of events ends after this long without a new one
 LONGEST_WAIT = 2.0  # ... or after this long, so a long `git checkout` still shows progress
 SEARCH_INDEX = "search index"  # what a rebuild that writes the new search index says changed
+SEARCH_READY = object()  # told to the rebuild loop when the search index is made
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Session:
     until: float | None = None
 
     def rebuild(self, trigger: str = "start", now: datetime | None = None,
-                changed: frozenset[str] | None = None) -> str:
+                changed: frozenset[str] | None = None, quiet: bool = False) -> str:
         """One rebuild; returns its log line. Problems are kept in the state, never raised.
 
         `changed`: the only inputs that changed since the last rebuild (project-relative
@@ -89,7 +90,10 @@ class Session:
                               f"{'s' * (len(lines) != 1)}; still serving the last good build"])
         self._written, self.site, self.config = result.files, result.site, config
         self.until = result.until
-        self._publish(State(self.state.version + 1, report.changed, (), result.warnings))
+        # the search index's files reload no page: the next search reads them
+        changed = tuple(path for path in report.changed if not is_index_file(path))
+        if changed or self.state.problems or not quiet:  # quiet: no news for open pages
+            self._publish(State(self.state.version + 1, changed, (), result.warnings))
         ms = (time.perf_counter() - started) * 1000
         # What this rebuild keeps lives until the next one at least: out of the collector's
         # way, so that its full passes do not walk the whole site in the middle of a rebuild.
@@ -132,6 +136,12 @@ class Session:
             self.search_waiting = False
             lines.append(self.rebuild(f"{SEARCH_INDEX} changed", now, changed=frozenset()))
         return lines
+
+    def write_search(self) -> None:
+        """Write the search index made in the background: a rebuild that changes nothing
+        else, and is said nowhere."""
+        self.search_waiting = False
+        self.rebuild(f"{SEARCH_INDEX} changed", changed=frozenset(), quiet=True)
 
     def _searched(self) -> None:
         """The search index is up to date: a rebuild (of nothing else) writes it."""
@@ -191,9 +201,9 @@ class Watcher(FileSystemEventHandler):
             if folder.is_dir():
                 self.observer.schedule(self, str(folder), recursive=True)
         self.observer.start()
-        self.session.search_ready = lambda: self.events.put((SEARCH_INDEX, True))
+        self.session.search_ready = lambda: self.events.put(SEARCH_READY)
         if self.session.search_waiting:
-            self.events.put((SEARCH_INDEX, True))
+            self.events.put(SEARCH_READY)
         threading.Thread(target=self._loop, name="digest-rebuild", daemon=True).start()
 
     def stop(self) -> None:
@@ -284,6 +294,9 @@ class Watcher(FileSystemEventHandler):
                 continue
             if first is None:
                 return
+            if first is SEARCH_READY:
+                self.session.write_search()
+                continue
             changed = {first}
             deadline = time.monotonic() + LONGEST_WAIT
             while time.monotonic() < deadline:
@@ -293,6 +306,8 @@ class Watcher(FileSystemEventHandler):
                     break
                 if more is None:
                     return
+                if more is SEARCH_READY:
+                    continue  # the rebuild below writes the index as it is by then
                 changed.add(more)
             paths = {shown for shown, _ in changed}
             if paths == {self.project.shown(self.session.output())} and \
@@ -301,8 +316,7 @@ class Watcher(FileSystemEventHandler):
             self.rebuilds += 1
             names = sorted(printable(name) for name in paths)  # no escapes to the terminal
             trigger = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
-            alone = frozenset(paths - {SEARCH_INDEX}) if all(alone for _, alone in changed) \
-                else None
+            alone = frozenset(paths) if all(alone for _, alone in changed) else None
             self.log(self.session.rebuild(f"{trigger} changed", changed=alone))
 
 

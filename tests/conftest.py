@@ -216,3 +216,16 @@ def serve(site: SiteDir):
         server.process.stdout.close()
 
 
+def wait_for_index(output: Path, last: bytes) -> bytes:
+    """The search index's entry file once it is there and differs from `last`: the dev
+    server writes the index behind its rebuilds."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            entry = (output / "search" / "pagefind-entry.json").read_bytes()
+        except OSError:
+            entry = b""
+        if entry and entry != last:
+            return entry
+        time.sleep(0.05)
+    raise AssertionError("the search index was not written")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, SiteDir, article, start
+from conftest import Server, SiteDir, article, start, wait_for_index
 
 SITE = {
     "site.yaml": "title: Served\nbase_url: https://example.org/news/\n",
@@ -79,9 +79,24 @@ def test_never_serves_outside_the_output_folder(site: SiteDir, serve, path: str,
     assert b"SECRET" not in body and b"root:" not in body
 
 
+def wait_for_built_index(site: SiteDir) -> None:
+    """Until the served search index is the one `digest build` makes of the same site."""
+    copy = SiteDir(site.root.parent / "index-check")
+    shutil.rmtree(copy.root, ignore_errors=True)
+    shutil.copytree(site.root / "content", copy.root / "content")
+    shutil.copy(site.root / "site.yaml", copy.root / "site.yaml")
+    copy.build()
+    wait = (copy.out / "search" / "pagefind-entry.json").read_bytes()
+    deadline = time.monotonic() + 30
+    while (site.out / "search" / "pagefind-entry.json").read_bytes() != wait:
+        assert time.monotonic() < deadline, "the search index was not written"
+        time.sleep(0.05)
+
+
 def test_an_edit_rebuilds_only_what_changed(site: SiteDir, serve) -> None:
     site.write(SITE)
     server = serve()
+    index = wait_for_index(site.out, b"")  # made behind the first build
     unrelated = site.out / "topics/science/index.html"
     before = unrelated.stat().st_mtime_ns
     site.write({"content/alpha.md": article("Alpha, revised", "2025-05-01T10:00:00Z",
@@ -92,6 +107,7 @@ def test_an_edit_rebuilds_only_what_changed(site: SiteDir, serve) -> None:
     assert b"Alpha, revised" in server.get("/news/")[2]
     assert b"Alpha, revised" in server.get("/news/topics/world/feed.xml")[2]
     assert unrelated.stat().st_mtime_ns == before
+    wait_for_index(site.out, index)  # the edited article's, made behind the rebuild
     # what serve wrote is exactly what build writes
     served = site.snapshot()
     site.build()
@@ -288,6 +304,7 @@ def test_the_output_removed_while_serving_comes_back(site: SiteDir, serve) -> No
     """rm -rf _site (or git clean -xfd) while it runs: pages and later rebuilds carry on."""
     site.write(SITE)
     server = serve()
+    wait_for_index(site.out, b"")  # written behind the first build: not while removing
     shutil.rmtree(site.out)
     site.write({"content/alpha.md": article("Alpha, revised", "2025-05-01T10:00:00Z",
                                             topic="World")})
@@ -304,7 +321,8 @@ def test_the_output_removed_while_serving_comes_back(site: SiteDir, serve) -> No
     lines = "\n".join(server.lines)
     assert "refusing" not in lines and "problem" not in lines and "Traceback" not in lines
     assert lines.count("was removed") == 1
-    # what it wrote is what build writes
+    # what it wrote is what build writes, once the search index is written behind it
+    wait_for_built_index(site)
     served = site.snapshot()
     site.build()
     assert site.snapshot() == served
@@ -335,6 +353,7 @@ def test_an_output_removed_unseen_is_written_again_when_a_page_is_asked_for(
     site.write({**SITE, "site.yaml": SITE["site.yaml"] + "output: build/site\n"})
     server = serve()
     assert (site.root / "build/site/index.html").is_file()
+    wait_for_index(site.root / "build/site", b"")  # written behind the first build
     shutil.rmtree(site.root / "build/site")
     assert b"Alpha story" in page_with(server, "/news/2025/05/01/alpha/", b"Alpha story")
     server.wait_for("build/site/ was removed; writing it whole again")

@@ -247,6 +247,11 @@ def _alive(name: str) -> bool:
     return True
 
 
+def is_index_file(path: str) -> bool:
+    """Whether an output path is one of the index's (not the search box's) files."""
+    return path.startswith(f"{FOLDER}/") and path not in interface_files()
+
+
 def shards_json(shards: list[Shard]) -> bytes:
     """The list the browser merges: every shard's folder under search/ but the first's."""
     return (json.dumps({"shards": [s.folder[len(FOLDER) + 1:] for s in shards if not s.root]},
