@@ -196,7 +196,8 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
                     written = cache / f".{shard.fingerprint}.{os.getpid()}.{threading.get_ident()}"
                     shutil.rmtree(written, ignore_errors=True)
                     try:
-                        service.index(records, written)
+                        service.index(records, written, lambda name, root=shard.root: bool(
+                            _INDEX.match(name) or (root and _ENGINE.match(name))))
                         _keep(shard, written, cache)
                         break
                     except Exception:

@@ -45,8 +45,9 @@ class Service:
             raise OSError(f"Pagefind: {payload.get('message')}")
         return payload
 
-    def index(self, records: list[dict], into: Path) -> None:
-        """Index the records and write Pagefind's output into the folder."""
+    def index(self, records: list[dict], into: Path, wanted) -> None:
+        """Index the records and write into the folder the files of Pagefind's output whose
+        names `wanted` accepts."""
         self.send({"type": "NewIndex", "config": None})
         number = self.receive()["index_id"]
         # Records go in from another thread while answers come back: both pipes stay open.
@@ -62,8 +63,17 @@ class Service:
                 self.receive()
         finally:
             feeder.join()
-        self.send({"type": "WriteFiles", "index_id": number, "output_path": str(into)})
-        self.receive()
+        # Its files come back in the answer: WriteFiles answers before every file it writes
+        # is complete, and a file read then was seen empty.
+        self.send({"type": "GetFiles", "index_id": number})
+        for item in self.receive()["files"]:
+            name = str(item["path"]).lstrip("/")
+            if wanted(name):
+                target = into / name
+                if into.resolve() not in target.resolve().parents:
+                    raise ValueError(f"Pagefind named a file outside its folder: {name}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(base64.b64decode(item["content"]))
         self.send({"type": "DeleteIndex", "index_id": number})
         self.receive()
 
