@@ -204,8 +204,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
                         shutil.rmtree(written, ignore_errors=True)
                         if attempt == 2:
                             raise
-                        # once more with a new Pagefind: on a loaded machine its output
-                        # was seen, once in hundreds of shards, read before it was complete
+                        # once more with a new Pagefind, before the build gives up
                         service.close()
                         service = pagefind.Service(executable)
         except Exception as err:  # noqa: BLE001 - told as a problem of the build, below
