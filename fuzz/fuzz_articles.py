@@ -41,7 +41,9 @@ def check(data: bytes) -> None:
         assert err.problems
         for problem in err.problems:
             assert problem.path == PATH and problem.line >= 0 and problem.message
-            assert "\n" not in str(problem)
+            # the message on one line; the offending line, if shown, under it, and a caret
+            lines = str(problem).split("\n")
+            assert len(lines) <= 3 and all(line.startswith(" ") for line in lines[1:])
         return
     assert article.title and article.slug and article.url.endswith(f"/{article.slug}/")
     assert ".." not in article.url.split("/")
