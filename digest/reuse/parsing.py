@@ -99,6 +99,7 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
             kept[(path, hashes[path])] = outcome
         else:
             problems.extend(outcome)
+    parse_cache.parked_all()
     parse_cache.entries = {key: article for key, article in kept.items() if article is not None}
     if parse_cache.files is not None:
         parse_cache.last = {path: kept[(path, hashes[path])] for path, _, _ in found}

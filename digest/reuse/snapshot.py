@@ -152,12 +152,12 @@ def save(cache: Path, inputs: str | None, output: Path, until: float | None, tol
     changed too recently), forget the last record instead."""
     path = cache / RECORD
     if inputs is None:
-        path.unlink(missing_ok=True)
+        forget(cache)
         return
     try:
         info = os.stat(output / MANIFEST)
     except OSError:
-        path.unlink(missing_ok=True)
+        forget(cache)
         return
     record = {"inputs": inputs, "output": os.fspath(output), "until": until,
               "manifest": _manifest_stamp(info), "articles": told.articles,
@@ -165,14 +165,22 @@ def save(cache: Path, inputs: str | None, output: Path, until: float | None, tol
               "warnings": [[p.path, p.line, p.message, p.excerpt, p.column]
                            for p in told.warnings],
               "left_out": told.left_out, "sizes": sizes}
-    cache.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{RECORD}.tmp")
-    temporary.write_text(json.dumps(record, separators=(",", ":")), "utf-8")
-    os.replace(temporary, path)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{RECORD}.tmp")
+        temporary.write_text(json.dumps(record, separators=(",", ":")), "utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        forget(cache)  # the next build runs
 
 
 def forget(cache: Path) -> None:
-    (cache / RECORD).unlink(missing_ok=True)
+    """No record until this build saves one. One that cannot be removed does no harm: it
+    names the manifest of the output it saw, which any later write replaces."""
+    try:
+        (cache / RECORD).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _manifest_stamp(info: os.stat_result) -> list[int]:

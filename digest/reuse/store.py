@@ -118,6 +118,14 @@ class ParseCache:
             self.parking = None
             return results
 
+    def parked_all(self) -> None:
+        """Parsing is over: the file the bodies were parked in is only read from now on."""
+        if self.parked is not None:
+            try:
+                self.parked.seal()
+            except OSError:
+                pass
+
     def hash_of(self, path: str, data: bytes) -> str:
         known = self.hashes.get(path)
         if known is None or known[0] is not data:
@@ -199,6 +207,13 @@ class _BodyStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         return cls(path, os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644))
+
+    def seal(self) -> None:
+        """No more bodies to add: kept open for reading only, as bodies.bin is, so that no
+        file of the project stays open for writing while the build goes on."""
+        sealed = os.open(self.path, os.O_RDONLY)
+        os.close(self.fd)
+        self.fd = sealed
 
     def append(self, data: bytes) -> int:
         """Add `data` at the end; where it starts."""

@@ -219,7 +219,29 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
     for thread in threads:
         thread.join()
     if failures:
+        unwritable = _unwritable(cache)
+        if unwritable:  # a full disk or a read-only one, which Pagefind tells less plainly
+            raise DigestError(problem(".digest-cache", 0, "cannot write the search index: "
+                                                          f"{unwritable}"))
         raise DigestError(problem("site.yaml", 0, f"search: indexing failed: {failures[0]}"))
+
+
+def _unwritable(folder: Path) -> str:
+    """Why a file cannot be written into `folder` now, or ''."""
+    probe = folder / f".probe.{os.getpid()}"
+    try:
+        with open(probe, "wb") as stream:
+            stream.write(bytes(1 << 16))
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as err:
+        return err.strerror or str(err)
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+    return ""
 
 
 @functools.cache
