@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +74,8 @@ class ParsedArticle:
 
 
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_IDEOGRAPHS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _ROOT_LINK = re.compile(r"""(\s(?:href|src)\s*=\s*["']?)/(?!/)""", re.IGNORECASE)
 
 
@@ -139,6 +142,15 @@ class Article:
         opening = plain_text(first_paragraph(str(self.html)))
         return "" if opening and self.summary.startswith(opening.removesuffix("…")) \
             else self.summary
+
+    @cached_property
+    def reading_minutes(self) -> int:
+        """About how long the body takes to read, at least a minute: 230 words a minute,
+        and 500 characters a minute of Chinese, Japanese or Korean, written without spaces."""
+        text = _ANY_TAG.sub(" ", str(self.html))
+        ideographs = len(_IDEOGRAPHS.findall(text))
+        words = len(_IDEOGRAPHS.sub(" ", text).split())
+        return max(1, math.ceil(words / 230 + ideographs / 500))
 
     @property
     def updated_has_time(self) -> bool:

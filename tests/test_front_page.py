@@ -465,3 +465,19 @@ def test_axe_finds_no_violation_on_the_new_pages(sample_server: int, chromium, s
     finally:
         context.close()
     assert found == []
+
+
+def test_an_article_tells_about_how_long_it_takes_to_read(site: SiteDir) -> None:
+    words = " ".join(["word"] * 700)
+    site.write({"site.yaml": "title: Timed\n",
+                "content/long.md": article("Long read", body=words),
+                "content/short.md": article("Short", "2025-06-02T10:00:00Z", body="Brief."),
+                "content/kana.md": article("Kana", "2025-06-03T10:00:00Z",
+                                           body="記事" * 600)})
+    site.build()
+    assert '<span class="reading">4 min read</span>' in site.read("2025/06/01/long/index.html")
+    assert '<span class="reading">1 min read</span>' in site.read("2025/06/02/short/index.html")
+    assert '<span class="reading">3 min read</span>' in site.read("2025/06/03/kana/index.html")
+    site.write({"site.yaml": "title: Timed\nlanguage: de\n"})
+    site.build()
+    assert "4 Min. Lesezeit" in site.read("2025/06/01/long/index.html")
