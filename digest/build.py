@@ -69,9 +69,9 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     keep = not options.clean
     cache = project.root / CACHE_FOLDER
     inputs = None
+    settings = (config, dataclasses.replace(options, progress=None), output)
     if write and keep:  # taken before any input is read: an edit from now on is seen
-        inputs = snapshot.stamp(project, (config, dataclasses.replace(options, progress=None),
-                                          output))
+        inputs = snapshot.stamp(project, settings)
         told = snapshot.unchanged(cache, inputs, output, now)
         if told is not None:  # nothing to do: what the last build told is still true
             return Result(None, {}, told.pages, told.feeds, time.perf_counter() - started,
@@ -107,7 +107,9 @@ def build(project: Project, config: Config, options: Options, now: datetime,
             gc.enable()
     if report is not None:
         reuse.save_pages(project.root, report.manifest)
-        snapshot.save(cache, inputs, output, result.until,
+        read = {path: digest for path, digest in reuse.parsed.entries}
+        snapshot.save(cache, snapshot.settled(project, settings, inputs, read), output,
+                      result.until,
                       snapshot.Told(result.articles, result.pages, result.feeds, report.size,
                                     result.warnings, result.left_out), report.sizes or {})
     return dataclasses.replace(result, seconds=time.perf_counter() - started, report=report)

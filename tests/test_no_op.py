@@ -143,3 +143,27 @@ def test_a_recent_change_is_never_trusted_to_its_stamp(small: SiteDir, monkeypat
     built(small)
     assert not (small.root / ".digest-cache" / snapshot.RECORD).exists()
     assert built(small).site is not None
+
+
+def test_a_build_right_after_an_edit_leaves_a_record_once_the_edit_is_old_enough(
+        small: SiteDir, monkeypatch) -> None:
+    """The edited article is too recent to be trusted to its stamp when the build starts;
+    by its end it is not, its stamp is the same and it holds the bytes the build read."""
+    import time
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(snapshot, "RACY_NS", 150_000_000)
+    time.sleep(0.3)  # the site's other files are older than that
+    (small.root / "content/a.md").write_text(article("Alpha, edited", topic="World"))
+    calls = [0]
+
+    def later() -> int:  # the stamp at the start, then a second later
+        calls[0] += 1
+        return time.time_ns() + (0 if calls[0] == 1 else 1_000_000_000)
+
+    monkeypatch.setattr(snapshot, "time", SimpleNamespace(time_ns=later))
+    assert built(small).site is not None
+    assert calls[0] == 2 and (small.root / ".digest-cache" / snapshot.RECORD).exists()
+    monkeypatch.setattr(snapshot, "time", time)
+    time.sleep(0.2)  # as the edit is, now
+    assert built(small).site is None

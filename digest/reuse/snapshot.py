@@ -10,7 +10,9 @@ next build stamps the inputs again and, if nothing differs and the output holds 
 as written, says what the last one said and stops: no article, cache or page is read.
 
 A file changed within two seconds before its stamp was taken could change again and keep
-that stamp: a build that sees one saves no record, and the next build runs.
+that stamp: a build that sees one saves a record only if, once it is done, the only such
+files are articles, their stamps are the same and now old enough, and they hold the bytes
+it read; else the next build runs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..output import MANIFEST, read_manifest
+from .store import content_hash
 
 RECORD = "build.json"
 RACY_NS = 2_000_000_000
@@ -48,14 +51,26 @@ class Told:
     left_out: str
 
 
-def stamp(project, settings: object) -> str | None:
+@dataclass(frozen=True)
+class Stamp:
+    """The inputs' stamps, digested, and those too recent to be trusted on their own."""
+
+    digest: str
+    # inputs changed within RACY_NS before the stamp was taken, by project-relative path
+    # ("content/a.md"); "" for one that is not an article
+    recent: tuple[str, ...]
+
+
+def stamp(project, settings: object) -> Stamp | None:
     """A digest of the inputs' stamps and of `settings` (a repr-able value: the Config and
-    options); None when an input was changed too recently to be told apart from a later
-    change, or when a symbolic link makes what is read depend on more than the stamps."""
+    options); None when a symbolic link makes what is read depend on more than the stamps.
+    A file changed within RACY_NS before could change again and keep its stamp: it is
+    named in `recent`."""
     digest = hashlib.blake2b(repr((sys.version, settings)).encode("utf-8", "surrogatepass"),
                              digest_size=16)
-    newest = [0]
-    if not _stamp_tree(digest, _PACKAGE, newest, skip_links=False):
+    since = time.time_ns() - RACY_NS
+    recent: list[str] = []
+    if not _stamp_tree(digest, _PACKAGE, since, recent, None):
         return None
     for name in _LIBRARIES:
         spec = importlib.util.find_spec(name)
@@ -70,18 +85,44 @@ def stamp(project, settings: object) -> str | None:
         digest.update(b"no settings\0")
     else:
         digest.update(_entry_bytes("site.yaml", info))
-        newest[0] = max(newest[0], info.st_mtime_ns, info.st_ctime_ns)
+        if max(info.st_mtime_ns, info.st_ctime_ns) > since:
+            recent.append("")
     for folder in (project.content, project.layouts, project.static):
         digest.update(f"\0{folder.name}\0".encode())
-        if not _stamp_tree(digest, folder, newest, skip_links=True):
+        label = "content/" if folder == project.content else None
+        if not _stamp_tree(digest, folder, since, recent, label):
             return None
-    if newest[0] > time.time_ns() - RACY_NS:
+    return Stamp(digest.hexdigest(), tuple(recent))
+
+
+def settled(project, settings: object, taken: Stamp | None,
+            sources: dict[str, str]) -> str | None:
+    """The stamp a build that started with `taken` may be known by when it is done: its
+    digest, when nothing in it was recent; or when the only recent inputs were articles,
+    none has changed since (the same stamp, now old enough to be trusted) and each holds
+    the bytes the build read (`sources`: each article's content hash). Else None."""
+    if taken is None or "" in taken.recent:
         return None
-    return digest.hexdigest()
+    if not taken.recent:
+        return taken.digest
+    again = stamp(project, settings)
+    if again is None or again.digest != taken.digest or again.recent:
+        return None
+    for path in taken.recent:
+        try:
+            data = (project.root / path).read_bytes()
+        except OSError:
+            return None
+        if content_hash(data) != sources.get(path):
+            return None
+    return taken.digest
 
 
-def _stamp_tree(digest, folder: Path, newest: list[int], skip_links: bool) -> bool:
-    """Every file under `folder` into `digest`, sorted; False at a symbolic link."""
+def _stamp_tree(digest, folder: Path, since: int, recent: list[str],
+                label: str | None) -> bool:
+    """Every file under `folder` into `digest`, sorted, and those changed after `since`
+    into `recent` (as `label` and their path, or ""); False at a symbolic link, which
+    only digest's own folder may hold (and it is not followed)."""
     pending = [(os.fspath(folder), "")]
     while pending:
         path, prefix = pending.pop()
@@ -95,7 +136,7 @@ def _stamp_tree(digest, folder: Path, newest: list[int], skip_links: bool) -> bo
         folders = []
         for entry in entries:
             if entry.is_symlink():
-                if skip_links:
+                if folder != _PACKAGE:
                     return False
                 continue
             if entry.is_dir(follow_symlinks=False):
@@ -104,7 +145,8 @@ def _stamp_tree(digest, folder: Path, newest: list[int], skip_links: bool) -> bo
                 continue
             info = entry.stat(follow_symlinks=False)
             digest.update(_entry_bytes(prefix + entry.name, info))
-            newest[0] = max(newest[0], info.st_mtime_ns, info.st_ctime_ns)
+            if max(info.st_mtime_ns, info.st_ctime_ns) > since:
+                recent.append("" if label is None else label + prefix + entry.name)
         pending.extend(reversed(folders))
     return True
 
@@ -114,11 +156,12 @@ def _entry_bytes(name: str, info: os.stat_result) -> bytes:
             .encode("utf-8", "surrogateescape"))
 
 
-def unchanged(cache: Path, inputs: str | None, output: Path, now: datetime) -> Told | None:
+def unchanged(cache: Path, taken: Stamp | None, output: Path, now: datetime) -> Told | None:
     """What the last build told, if it ran on the same inputs, its output still holds every
     file as it wrote it, and time has not changed what it would write."""
-    if inputs is None:
+    if taken is None or taken.recent:
         return None
+    inputs = taken.digest
     try:
         record = json.loads((cache / RECORD).read_bytes())
         if record["inputs"] != inputs or record["output"] != os.fspath(output):
