@@ -85,17 +85,28 @@ def _cuts_after(article: Article) -> bool:
     return int.from_bytes(digest, "big") % _SPREAD == 0
 
 
-def plan_shards(articles: Iterable[Article], sources: dict[str, str],
-                config: Config) -> list[Shard]:
-    """The articles cut into shards, oldest first, each with its fingerprint."""
+def plan_shards(articles: Iterable[Article], sources: dict[str, str], config: Config,
+                known: dict[int, tuple[Article, bool, bytes]] | None = None) -> list[Shard]:
+    """The articles cut into shards, oldest first, each with its fingerprint. `known`: what
+    was worked out of each article last time, by identity (the dev server hands over the
+    very articles of its last rebuild but a few); brought up to date."""
     ordered = sorted(articles, key=lambda a: (a.stamp, a.path))
+    last = known if known is not None else {}
+    seen: dict[int, tuple[Article, bool, bytes]] = {}
     groups: list[list[Article]] = []
     current: list[Article] = []
     for article in ordered:
+        same = last.get(id(article))
+        if same is None or same[0] is not article:
+            same = (article, _cuts_after(article), article_key(article, sources).encode())
+        seen[id(article)] = same
         current.append(article)
-        if len(current) >= _LONGEST or (len(current) >= _SHORTEST and _cuts_after(article)):
+        if len(current) >= _LONGEST or (len(current) >= _SHORTEST and same[1]):
             groups.append(current)
             current = []
+    if known is not None:
+        known.clear()
+        known.update(seen)
     if current:
         groups.append(current)
     # besides each article's file: what its parsing read (the timezone gives its date, the
@@ -106,7 +117,7 @@ def plan_shards(articles: Iterable[Article], sources: dict[str, str],
     for number, group in enumerate(groups):
         digest = hashlib.blake2b(f"{settings}\0{number == 0}".encode(), digest_size=16)
         for article in group:
-            digest.update(article_key(article, sources).encode())
+            digest.update(seen[id(article)][2])
             digest.update(b"\1")
         shards.append(Shard(tuple(group), digest.hexdigest(), number == 0))
     return shards
@@ -298,6 +309,7 @@ class SearchIndex:
         self._running: threading.Thread | None = None
         self._lock = threading.Lock()
         self._done = False  # a background run ended since `wait` last said so
+        self._keys: dict[int, tuple[Article, bool, bytes]] = {}  # see plan_shards
 
     def files(self, config: Config, articles: Iterable[Article], sources: dict[str, str],
               previous=None) -> dict[str, Content]:
@@ -305,7 +317,7 @@ class SearchIndex:
         files stand in for those whose bytes are known to be the same."""
         if not config.search:
             return {}
-        shards = plan_shards(articles, sources, config)
+        shards = plan_shards(articles, sources, config, self._keys)
         missing = [s for s in shards if self.fresh or _listing(self.cache, s) is None]
         self.fresh, self.indexed = False, 0
         if missing and self.background is not None:
