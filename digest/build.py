@@ -84,7 +84,7 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     if write:  # the bodies of the articles it parses wait in .digest-cache/, not in memory
         reuse.parsed.parking = cache
     previous = Previous.of(output) if keep and write else None
-    spare = project.root / CACHE_FOLDER / SPARE_OUTPUT if keep else None
+    spare = cache / SPARE_OUTPUT if keep else None
     stage = Stage(output, spare) if write else None
     # A build makes few reference cycles and lives briefly: the collector's passes over tens
     # of thousands of articles and pages (and over the memory forked workers share) are waste.

@@ -302,7 +302,7 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
         return WriteReport(0, len(files), manifest, size=size,  # every byte is there
                            sizes={rel: size_ for rel, (_, size_) in sized.items()})
     target = stage.open()
-    same = _bring_up_to_date(target, stage.known, _intact(stage.known_time), files, sized,
+    same = _bring_up_to_date(target, stage.known, stage.known_time, files, sized,
                              (output, previous, written))
     for rel in sorted(stage.known.keys() - manifest.keys()):
         _remove(target, rel)
@@ -337,7 +337,7 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
     gone = sorted(manifest.keys() - files.keys())
     if todo or gone:
         _replace(output, MANIFEST, _manifest_bytes({**manifest, **dict.fromkeys(todo, "")}))
-        _bring_up_to_date(output, {}, _intact(None), {rel: files[rel] for rel in todo},
+        _bring_up_to_date(output, {}, None, {rel: files[rel] for rel in todo},
                           sized, (output, {}, None), inside=True)
         for rel in gone:
             _remove(output, rel)
@@ -346,18 +346,14 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
                        tuple(todo + gone))
 
 
-def _intact(known_time: int | None):
-    """Whether a file a folder's manifest lists is as digest wrote it."""
-    return lambda path, size: _untouched(path, size, known_time)
-
-
-def _bring_up_to_date(folder: Path, known: dict[str, str], intact, files: dict[str, Content],
-                      sized: dict[str, tuple[str, int]],
+def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | None,
+                      files: dict[str, Content], sized: dict[str, tuple[str, int]],
                       source: tuple[Path, dict[str, str], int | None] | None,
                       inside: bool = False) -> list[bool]:
     """Give `folder` every file of `files` that it lacks, each written beside its place and
     renamed over it (never written into: it may be a hard link to a file of the output).
-    `known`: what it holds, by its manifest, each file trusted if `intact`. `source`: the
+    `known`: what it holds, by its manifest written at `known_time`, each file trusted
+    while it is as digest wrote it (see _untouched). `source`: the
     output with its manifest and time, whose files with the same bytes are hard-linked
     rather than written. `inside`: the folder is the output, where a link planted on the
     way must not lead a write elsewhere. True, by sorted path, for files the source had."""
@@ -372,7 +368,7 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], intact, files: dict[s
             digest, size = sized[rel]
             same.append(had.get(rel) == digest)
             if isinstance(content, Staged) or (known.get(rel) == digest
-                                               and intact(base + rel, size)):
+                                               and _untouched(base + rel, size, known_time)):
                 continue
             target = _inside(folder, rel) if inside else Path(base + _safe_relative(rel))
             parent = target.parent
