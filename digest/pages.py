@@ -96,11 +96,13 @@ def age(day: date, today: date | None) -> int | None:
 
 
 def site_pages(site: Site, config: Config, today: date | None = None) -> list[Page]:
-    """The front page, archive, indexes, the Subscribe page, the feeds' stylesheet and the
-    404 page."""
+    """The front page, archive, indexes, the Subscribe page, the feeds' stylesheet, the
+    404 page and the search box's script (it holds the box's words)."""
     base = config.base_path
     main = site_feeds(config)
     shown = site.days[:config.front_page_days]
+    search = [Page("search/search.js", f"{base}search/search.js", "search.js",
+                   site_text(config, "Search"), {})] if config.search else []
     return [
         Page("index.html", base, "index.html", config.title,
              {"days": shown, "ages": tuple(age(day.date, today) for day in shown),
@@ -119,6 +121,7 @@ def site_pages(site: Site, config: Config, today: date | None = None) -> list[Pa
              {"tags": site.tags}, main),
         Page("404.html", f"{base}404.html", "404.html", site_text(config, "Page not found"),
              {}, main),
+        *search,
     ]
 
 

@@ -168,15 +168,46 @@ def test_search_false_leaves_out_the_box_the_script_and_the_index(site: SiteDir)
         assert 'class="find"' not in text and "search/search" not in text, path
 
 
-def test_search_true_puts_the_box_in_every_page(site: SiteDir) -> None:
+def test_search_true_puts_the_script_in_every_page_and_the_words_in_the_script(
+        site: SiteDir) -> None:
     site.write(SITE)
     site.build()
     for path in site.out.rglob("*.html"):
         text = path.read_text("utf-8")
-        assert '<form class="find" role="search" hidden' in text, path
         assert '<script type="module" src="/news/search/search.js"></script>' in text, path
+        # the script makes the box: no page carries its markup or its words
+        assert 'class="find' not in text and "Search articles" not in text, path
+        assert "search/search.css" not in text, path
+    script = site.read("search/search.js")
+    assert 'const INDEX = "/news/search/";' in script
+    assert '"label": "Search articles"' in script and '"found": "Articles found: {count}"' in script
+    assert "{{" not in script and "{%" not in script
+    assert (site.out / "search" / "search.css").is_file()
     assert (site.out / "search" / "pagefind.js").is_file()
     assert json.loads(site.read("search/shards.json")) == {"shards": []}  # one shard
+
+
+def test_the_box_speaks_the_site_s_language_and_its_own_words(site: SiteDir, published,
+                                                               browser) -> None:
+    site.write({**SITE, "site.yaml": SITE["site.yaml"] + """
+        language: de
+        strings:
+          "Search": "Finden"
+    """})
+    port = published(site)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/news/2025/05/01/treaty/")
+        box = page.get_by_role("searchbox", name="Artikel durchsuchen")
+        expect(box).to_have_attribute("placeholder", "Finden")
+        expect(page.get_by_role("search").get_by_role("button")).to_have_text("Finden")
+        box.fill("marmalade")
+        expect(page.locator(".find-status")).to_have_text("Gefundene Artikel: 1",
+                                                          timeout=15_000)
+        expect(page.get_by_role("list", name="Suchergebnisse")).to_be_visible()
+        expect(page.get_by_role("combobox", name="Thema")).to_have_value("")
+    finally:
+        page.close()
 
 
 # What Pagefind is asked to index, seen through a stand-in for its program that logs every

@@ -261,9 +261,9 @@ def _theme_file(name: str) -> bytes:
 
 
 def interface_files() -> dict[str, Content]:
-    """The theme's search box script and its stylesheet: the same bytes every time."""
-    return {f"{FOLDER}/search.js": _theme_file("search.js"),
-            f"{FOLDER}/search.css": _theme_file("search.css")}
+    """The search box's stylesheet: the same bytes every time. Its script, which holds the
+    site's words, is a page (see pages.site_pages)."""
+    return {f"{FOLDER}/search.css": _theme_file("search.css")}
 
 
 def _alive(name: str) -> bool:
@@ -282,7 +282,8 @@ def _alive(name: str) -> bool:
 
 def is_index_file(path: str) -> bool:
     """Whether an output path is one of the index's (not the search box's) files."""
-    return path.startswith(f"{FOLDER}/") and path not in interface_files()
+    return (path.startswith(f"{FOLDER}/") and path not in interface_files()
+            and path != f"{FOLDER}/search.js")
 
 
 def shards_json(shards: list[Shard]) -> bytes:

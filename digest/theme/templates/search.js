@@ -1,10 +1,52 @@
+{#- A template: the site's base path and its words are written in when the site is built,
+    so that the pages need not carry them. -#}
 // digest's search box: Pagefind's engine over the site's index shards (search/shards.json),
 // results with title, date, topic and an excerpt, a topic filter, and keys:
 // Enter or Down goes to the results, Up and Down move through them, Escape closes them.
+// The box is made here, in the page's header, with its stylesheet: without this script
+// it could not work, so the pages do not carry it.
 
-const form = document.querySelector("form.find");
+const INDEX = {{ (config.base_path ~ "search/") | tojson }};
+const words = {{ {"search": _("Search"), "label": _("Search articles"), "topic": _("Topic"),
+                  "results": _("Search results"), "found": _("Articles found: {count}"),
+                  "none": _("No article matches."), "failed": _("Search is not available."),
+                  "all": _("All topics"), "more": _("More results")} | tojson }};
+
+// The box, at the end of the page's header, shown once its stylesheet is in.
+function box() {
+  const header = document.querySelector("header.top");
+  if (!header) return null;
+  const made = document.createElement("form");
+  made.className = "find";
+  made.setAttribute("role", "search");
+  made.hidden = true; // until its stylesheet is in
+  made.innerHTML = '<label for="find-q" class="visually-hidden"></label>'
+    + '<input id="find-q" type="search" name="q" autocomplete="off" spellcheck="false" '
+    + 'aria-controls="find-panel"><button type="submit"></button>'
+    + '<div class="find-panel" id="find-panel" hidden><p class="find-status" role="status"></p>'
+    + '<label class="find-topic"> <select name="topic"></select></label>'
+    + '<ol class="find-results"></ol></div>';
+  made.querySelector("label").textContent = words.label;
+  made.querySelector("input").placeholder = words.search;
+  made.querySelector("button").textContent = words.search;
+  made.querySelector(".find-topic").prepend(words.topic);
+  made.querySelector(".find-results").setAttribute("aria-label", words.results);
+  const sheet = document.createElement("link");
+  sheet.rel = "stylesheet";
+  sheet.href = INDEX + "search.css";
+  const show = () => { made.hidden = false; };
+  sheet.addEventListener("load", show);
+  sheet.addEventListener("error", show);
+  document.head.append(sheet);
+  header.append(made);
+  return made;
+}
+
+// A layout of the site's own may hold a box of this markup where it wants it (and link
+// search.css itself): that box is used instead.
+const own = document.querySelector("form.find");
+const form = own || box();
 if (form) {
-  const words = form.dataset;
   const input = form.querySelector("input[type=search]");
   const panel = form.querySelector(".find-panel");
   const status = form.querySelector(".find-status");
@@ -17,16 +59,16 @@ if (form) {
   let asked = 0;
   let timer = 0;
 
-  form.hidden = false;
+  if (own) own.hidden = false;
 
   function load() {
     if (!engine) {
       engine = (async () => {
-        const pagefind = await import(words.index + "pagefind.js");
+        const pagefind = await import(INDEX + "pagefind.js");
         await pagefind.options({ excerptLength: 24 });
-        const response = await fetch(words.index + "shards.json");
+        const response = await fetch(INDEX + "shards.json");
         const { shards } = await response.json();
-        await Promise.all(shards.map((shard) => pagefind.mergeIndex(words.index + shard)));
+        await Promise.all(shards.map((shard) => pagefind.mergeIndex(INDEX + shard)));
         await pagefind.filters(); // loads the topics, so that every search counts them
         return pagefind;
       })();
