@@ -197,10 +197,13 @@ def month_path(month: Month) -> str:
 
 
 def _topic_pages(topic: Topic, config: Config) -> list[Page]:
-    """A topic's listing pages, then the page of each of its articles."""
-    feeds = (*site_feeds(config), *topic_feeds(config, topic))
+    """A topic's listing pages, then the page of each of its articles. The listings name
+    the feeds of the site and the topic in every format; an article page, of which a site
+    has thousands, names their RSS only (the Subscribe page lists them all)."""
+    site, own = site_feeds(config), topic_feeds(config, topic)
     pages = _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
-                       {"topic": Heading.of(topic)}, feeds)
+                       {"topic": Heading.of(topic)}, (*site, *own))
+    feeds = (site[0], own[0])  # RSS, first of FEED_FORMATS; one tuple for all the articles
     for index, article in enumerate(topic.articles):
         pages.append(_article_page(article, topic, index, feeds, config.base_path))
     return pages

@@ -336,7 +336,7 @@ def alternates(site: SiteDir, page: str) -> list[tuple[str, str, str]]:
     return parser.feeds
 
 
-def test_pages_announce_the_feeds_that_apply_to_them_in_every_format(site: SiteDir) -> None:
+def test_pages_announce_the_feeds_that_apply_to_them(site: SiteDir) -> None:
     site.write(SITE)
     site.build()
     own = [("application/rss+xml", "/sub/feed.xml", "Feed Test (RSS)"),
@@ -349,7 +349,8 @@ def test_pages_announce_the_feeds_that_apply_to_them_in_every_format(site: SiteD
              ("application/feed+json", "/sub/topics/world/feed.json",
               "Feed Test: World (JSON Feed)")]
     assert alternates(site, "topics/world/index.html") == own + world
-    assert alternates(site, "2025/01/10/one/index.html") == own + world
+    # an article page, of which a site has thousands, names the RSS of the site and its topic
+    assert alternates(site, "2025/01/10/one/index.html") == [own[0], world[0]]
     assert alternates(site, "tags/trade/index.html")[3:] == [
         ("application/rss+xml", "/sub/tags/trade/feed.xml", "Feed Test: Tagged “Trade” (RSS)"),
         ("application/atom+xml", "/sub/tags/trade/atom.xml",
