@@ -19,7 +19,6 @@ Mode.IN_PLACE, for the dev server's rebuilds: the folder is the output itself.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import errno
 import hashlib
 import json
@@ -28,7 +27,6 @@ import shutil
 import stat
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -360,32 +358,28 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
     base = os.fspath(folder) + os.sep
     origin, had, finished = source if source is not None else (None, {}, None)
     made: set[str] = set()
-
-    def place(names: list[str]) -> list[bool]:
-        same = []
-        for rel in names:
-            content = files[rel]
-            digest, size = sized[rel]
-            same.append(had.get(rel) == digest)
-            if isinstance(content, Staged) or (known.get(rel) == digest
-                                               and _untouched(base + rel, size, known_time)):
-                continue
-            target = _inside(folder, rel) if inside else Path(base + _safe_relative(rel))
-            parent = target.parent
-            if parent not in made:
-                parent.mkdir(parents=True, exist_ok=True)
-                if inside:
-                    _inside(folder, rel)  # the folders just made are real folders
-                made.add(parent)
-            temporary = parent / f".{target.name}{_TEMPORARY}"
-            _unlink(temporary)  # a killed build's, which may be a link to a file of the output
-            if not (origin is not None and (same[-1] or isinstance(content, Kept))
-                    and _link(origin / rel, temporary, size, finished)):
-                _copy(origin / rel if isinstance(content, Kept) else content, temporary)
-            os.replace(temporary, target)
-        return same
-
-    return _in_threads(place, sorted(files))
+    same = []
+    for rel in sorted(files):
+        content = files[rel]
+        digest, size = sized[rel]
+        same.append(had.get(rel) == digest)
+        if isinstance(content, Staged) or (known.get(rel) == digest
+                                           and _untouched(base + rel, size, known_time)):
+            continue
+        target = _inside(folder, rel) if inside else Path(base + _safe_relative(rel))
+        parent = target.parent
+        if parent not in made:
+            parent.mkdir(parents=True, exist_ok=True)
+            if inside:
+                _inside(folder, rel)  # the folders just made are real folders
+            made.add(parent)
+        temporary = parent / f".{target.name}{_TEMPORARY}"
+        _unlink(temporary)  # a killed build's, which may be a link to a file of the output
+        if not (origin is not None and (same[-1] or isinstance(content, Kept))
+                and _link(origin / rel, temporary, size, finished)):
+            _copy(origin / rel if isinstance(content, Kept) else content, temporary)
+        os.replace(temporary, target)
+    return same
 
 
 @contextmanager
@@ -558,26 +552,13 @@ def _remove_ours(folder: Path) -> None:
     """Remove a folder of digest's, its manifest last: until the end it stays recognisable."""
     if not _is_ours(folder):
         return
-    parts: list[str] = []  # what is inside, a level or two down, to remove several at once
-    tops: list[str] = []
     with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name == MANIFEST:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                tops.append(entry.path)
-                with os.scandir(entry.path) as inner:
-                    parts.extend(item.path for item in inner)
-            else:
-                parts.append(entry.path)
-    _in_threads(_remove_tree, parts)
-    for top in tops:
-        os.rmdir(top)
+        _remove_tree([entry.path for entry in entries if entry.name != MANIFEST])
     (folder / MANIFEST).unlink(missing_ok=True)
     folder.rmdir()
 
 
-def _remove_tree(paths: list[str]) -> list[None]:
+def _remove_tree(paths: list[str]) -> None:
     for path in paths:
         if os.path.isdir(path) and not os.path.islink(path):
             for current, folders, names in os.walk(path, topdown=False):
@@ -589,21 +570,6 @@ def _remove_tree(paths: list[str]) -> list[None]:
             os.rmdir(path)
         else:
             os.unlink(path)
-    return [None] * len(paths)
-
-
-# File system calls wait on the disk, not on Python: a few threads keep it busier.
-_THREADS = 4
-
-
-def _in_threads(function, items: list) -> list:
-    """function(chunk) over chunks of items, a few chunks at once; the results in order."""
-    if len(items) < 512:
-        return function(items)
-    size = max(64, len(items) // (_THREADS * 8))
-    chunks = [items[start:start + size] for start in range(0, len(items), size)]
-    with ThreadPoolExecutor(_THREADS) as pool:
-        return [result for part in pool.map(function, chunks) for result in part]
 
 
 def _is_temporary(name: str) -> bool:
