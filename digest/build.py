@@ -8,6 +8,7 @@ import gc
 import os
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time as dt_time, timedelta, timezone
 from pathlib import Path
@@ -64,6 +65,25 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     What an earlier build left in .digest-cache/ and in the output folder is reused,
     unless `options.clean`; `write=False` (digest check) writes neither.
     """
+    with _no_collector():
+        return _build(project, config, options, now, write)
+
+
+@contextmanager
+def _no_collector():
+    """A build makes few reference cycles and lives briefly: the collector's passes over tens
+    of thousands of articles and pages (and over the memory forked workers share) are waste."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(project: Project, config: Config, options: Options, now: datetime,
+           write: bool) -> Result:
     started = time.perf_counter()
     output = project.output(config)
     keep = not options.clean
@@ -86,10 +106,6 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     previous = Previous.of(output) if keep and write else None
     spare = cache / SPARE_OUTPUT if keep else None
     stage = Stage(output, spare) if write else None
-    # A build makes few reference cycles and lives briefly: the collector's passes over tens
-    # of thousands of articles and pages (and over the memory forked workers share) are waste.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         # the parsed articles are saved while the workers render: they are good whatever
         # happens next
@@ -103,8 +119,6 @@ def build(project: Project, config: Config, options: Options, now: datetime,
     finally:
         if stage is not None:
             stage.close()
-        if collecting:
-            gc.enable()
     if report is not None:
         reuse.save_pages(project.root, report.manifest)
         read = {path: digest for path, digest in reuse.parsed.entries}
