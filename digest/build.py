@@ -144,8 +144,15 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     if problems or site_problems:
         raise DigestError(problems + site_problems)
     pages = reuse.plan(site, config, now.astimezone(config.zone).date())
+
+    def alongside() -> None:  # while the pages render: Pagefind indexes, the cache is saved
+        if search is not None:
+            search.begin(config, site.articles, sources)
+        if meanwhile is not None:
+            meanwhile()
+
     files = reuse.render(project, config, site, pages, now, sources, previous, stage,
-                         meanwhile, options.progress)
+                         alongside, options.progress)
     files.update(theme_files(config))
     if search is not None:
         files.update(search.files(config, site.articles, sources, previous))

@@ -127,10 +127,10 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile,
                                progress and (lambda done, total: progress("rendering", done,
                                                                           total)))
-    if rendered is None:
+    if rendered is None:  # rendered here, after the share of the main process
+        if not ran:
+            meanwhile()
         rendered = _render_chunk(shared, todo)
-    if not ran:
-        meanwhile()
     prints = plan.prints or [""] * len(pages)
     files = plan.files
     problems: list[Problem] = []

@@ -18,6 +18,7 @@ search/<fingerprint>/, and their list in search/shards.json.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import html
@@ -192,7 +193,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
     todo: queue.Queue[Shard] = queue.Queue()
     for shard in shards:
         todo.put(shard)
-    failures: list[str] = []
+    failures: list[Exception] = []
 
     def work() -> None:
         service = pagefind.Service(executable)
@@ -219,7 +220,7 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
                         service.close()
                         service = pagefind.Service(executable)
         except Exception as err:  # noqa: BLE001 - told as a problem of the build, below
-            failures.append(f"{type(err).__name__}: {err}")
+            failures.append(err)
         finally:
             service.close()
 
@@ -230,11 +231,18 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
     for thread in threads:
         thread.join()
     if failures:
-        unwritable = _unwritable(cache)
-        if unwritable:  # a full disk or a read-only one, which Pagefind tells less plainly
+        failure = failures[0]
+        # a full disk or a read-only one, which Pagefind tells less plainly
+        unwritable = (failure.strerror if isinstance(failure, OSError) and failure.errno in
+                      _CANNOT_WRITE else _unwritable(cache))
+        if unwritable:
             raise DigestError(problem(".digest-cache", 0, "cannot write the search index: "
                                                           f"{unwritable}"))
-        raise DigestError(problem("site.yaml", 0, f"search: indexing failed: {failures[0]}"))
+        raise DigestError(problem("site.yaml", 0, "search: indexing failed: "
+                                                  f"{type(failure).__name__}: {failure}"))
+
+
+_CANNOT_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 def _unwritable(folder: Path) -> str:
@@ -311,6 +319,35 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._done = False  # a background run ended since `wait` last said so
         self._keys: dict[int, tuple[Article, bool, bytes]] = {}  # see plan_shards
+        self._begun: tuple | None = None  # what `begin` started
+
+    def begin(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
+              ) -> None:
+        """Plan the shards and start indexing the new ones in a thread, so that Pagefind
+        works while the pages render; `files` waits for it. (The dev server's indexing, in
+        the background, starts in `files`.)"""
+        if not config.search or self.background is not None:
+            return
+        shards, missing = self._plan(config, articles, sources)
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                index_shards(missing, config, self.cache, self.workers)
+            except BaseException as err:  # noqa: BLE001 - raised again by `files`
+                failed.append(err)
+
+        thread = threading.Thread(target=run, name="digest-search", daemon=True)
+        thread.start()
+        self._begun = (config, shards, missing, thread, failed)
+
+    def _plan(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
+              ) -> tuple[list[Shard], list[Shard]]:
+        """The shards, and those not indexed yet."""
+        shards = plan_shards(articles, sources, config, self._keys)
+        missing = [s for s in shards if self.fresh or _listing(self.cache, s) is None]
+        self.fresh, self.indexed = False, 0
+        return shards, missing
 
     def files(self, config: Config, articles: Iterable[Article], sources: dict[str, str],
               previous=None) -> dict[str, Content]:
@@ -318,14 +355,19 @@ class SearchIndex:
         files stand in for those whose bytes are known to be the same."""
         if not config.search:
             return {}
-        shards = plan_shards(articles, sources, config, self._keys)
-        missing = [s for s in shards if self.fresh or _listing(self.cache, s) is None]
-        self.fresh, self.indexed = False, 0
-        if missing and self.background is not None:
-            self._start(missing, config)
-            return {**self._last, **interface_files()}
-        if missing:
+        begun, self._begun = self._begun, None
+        if begun is not None and begun[0] is config:
+            _, shards, missing, thread, failed = begun
+            thread.join()
+            if failed:
+                raise failed[0]
+        else:
+            shards, missing = self._plan(config, articles, sources)
+            if missing and self.background is not None:
+                self._start(missing, config)
+                return {**self._last, **interface_files()}
             index_shards(missing, config, self.cache, self.workers)
+        if missing:
             self.indexed = len(missing)
             if any(_listing(self.cache, s) is None for s in missing):
                 raise DigestError(problem("site.yaml", 0, "search: a shard of the index "
