@@ -10,7 +10,9 @@ from .model import Article
 
 
 def news_article(config: Config, article: Article) -> dict[str, Any]:
-    """The article as a schema.org NewsArticle, every URL absolute, every date with offset."""
+    """The article as a schema.org NewsArticle, every URL absolute, every date with offset.
+    What the page's other tags say already (its description, og:url as mainEntityOfPage)
+    is not said again: search engines read those too."""
     url = absolute_url(config, article.url)
     publisher = {"@type": "Organization", "name": config.title,
                  "url": absolute_url(config, config.base_path)}
@@ -19,7 +21,6 @@ def news_article(config: Config, article: Article) -> dict[str, Any]:
         "@type": "NewsArticle",
         "headline": article.title,
         "url": url,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": article.date.isoformat(),
         "dateModified": (article.updated or article.date).isoformat(),
         "author": [{"@type": "Person", "name": name} for name in article.authors]
@@ -28,8 +29,6 @@ def news_article(config: Config, article: Article) -> dict[str, Any]:
         "articleSection": article.topic.name,
         "inLanguage": config.language,
     }
-    if article.summary:
-        data["description"] = article.summary
     if article.image:
         image = article.image
         data["image"] = [absolute_url(config, image.src)]

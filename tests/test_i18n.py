@@ -218,6 +218,20 @@ def test_each_page_kind_speaks_the_site_s_language(sites: dict[str, SiteDir], la
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_the_search_box_speaks_the_site_s_language(sites: dict[str, SiteDir],
+                                                   language: str) -> None:
+    # the script makes the box, so its words are in the script, not in the pages
+    script = sites[language].read("search/search.js")
+    words = json.loads(re.search(r"^const words = (.*);$", script, re.M).group(1))
+    assert set(words) == {"search", "label", "topic", "results", "found", "none", "failed",
+                          "all", "more"}
+    assert "{count}" in words["found"]
+    left = [english for english in ENGLISH for text in words.values()
+            if english in text and english not in SAME_IN.get(language, ())]
+    assert left == [], words
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_feeds_keep_the_formats_their_specs_require(sites: dict[str, SiteDir],
                                                     language: str) -> None:
     site = sites[language]

@@ -187,6 +187,46 @@ def test_search_true_puts_the_script_in_every_page_and_the_words_in_the_script(
     assert json.loads(site.read("search/shards.json")) == {"shards": []}  # one shard
 
 
+# A layout of the site's own that places the box itself, with the markup the theme's pages
+# once carried: the script uses that box and makes no second one.
+OWN_BASE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ page.title }}</title>
+{% block description %}{% endblock %}{% block head %}{% endblock %}
+<link rel="stylesheet" href="{{ config.base_path }}search/search.css">
+<script type="module" src="{{ config.base_path }}search/search.js"></script></head>
+<body><main{% block main_class %}{% endblock %}>
+<form class="find" role="search" hidden>
+<label for="find-q">Look for</label>
+<input id="find-q" type="search" name="q" aria-controls="find-panel">
+<button type="submit">Go</button>
+<div class="find-panel" id="find-panel" hidden>
+<p class="find-status" role="status"></p>
+<label class="find-topic">Topic <select name="topic"></select></label>
+<ol class="find-results" aria-label="Search results"></ol>
+</div>
+</form>
+{% block content %}{% endblock %}</main></body>
+</html>
+"""
+
+
+def test_a_layout_s_own_box_is_used_and_no_second_one_made(site: SiteDir, published,
+                                                            browser) -> None:
+    site.write({**SITE, "layouts/base.html": OWN_BASE})
+    port = published(site)
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/news/2025/05/01/treaty/")
+        box = page.get_by_role("searchbox", name="Look for")
+        expect(box).to_be_visible()
+        expect(page.locator("form.find")).to_have_count(1)
+        box.fill("marmalade")
+        expect(page.locator(".find-status")).to_have_text("Articles found: 1", timeout=15_000)
+    finally:
+        page.close()
+
+
 def test_the_box_speaks_the_site_s_language_and_its_own_words(site: SiteDir, published,
                                                                browser) -> None:
     site.write({**SITE, "site.yaml": SITE["site.yaml"] + """

@@ -30,8 +30,9 @@ def xml_text(text: str) -> str:
 
 def json_text(data: Any) -> str:
     """JSON that stays inert inside HTML: no '<', '>' or '&' can close a <script>.
-    On one line: the C encoder, which any indent turns off, is several times faster."""
-    text = json.dumps(data, ensure_ascii=False)
+    On one line and with no space after ',' and ':': the C encoder, which any indent turns
+    off, is several times faster, and the files are smaller."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_IN_HTML[m.group()], text)
 
 
