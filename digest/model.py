@@ -168,6 +168,16 @@ class Article:
         """Newest first, then by title and path so equal times never reorder."""
         return (-self.stamp, self.title.casefold(), self.path)
 
+    def __getstate__(self) -> dict:
+        """What a worker process is sent: the fields, not what was worked out of them (the
+        body with the base path doubles the bytes); the worker works that out again."""
+        return {name: value for name, value in self.__dict__.items()
+                if name not in _WORKED_OUT}
+
+
+_WORKED_OUT = frozenset(name for name, value in vars(Article).items()
+                        if isinstance(value, cached_property))
+
 
 @dataclass(frozen=True)
 class Topic:

@@ -41,8 +41,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     None when the work is better done in the main process: too little of it, or one core.
     `shared` and `items` are inherited by forked workers, never pickled: only the bounds of
     each chunk and the results travel. While other threads run (the dev server), forking is
-    unsafe: workers are then started afresh, and given `shared` and each chunk pickled,
-    if `picklable` (else None). `meanwhile` is the main process's own work, done while the
+    unsafe: workers are then started afresh, if `picklable` (else None), and sent `shared`
+    once each, and each chunk of items. `meanwhile` is the main process's own work, done while the
     workers run (unless None is returned). `progress(done, total)` is told of each chunk
     that comes back; `receive(results)` is given each chunk's results as they come back, and
     returns what to keep of them.
@@ -65,12 +65,13 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
             context = multiprocessing.get_context("forkserver")
             # the server the workers fork from has the function's module imported already
             context.set_forkserver_preload([function.__module__])
-            task, work = _run_pickled, [(function, shared, items[a:b]) for a, b in bounds]
+            task, work = _run_sent, [items[a:b] for a, b in bounds]
+            start = {"initializer": _receive, "initargs": (function, shared)}
         else:
             _SHARED = (function, shared, items)
             context = multiprocessing.get_context("fork")
-            task, work = _run_chunk, bounds
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            task, work, start = _run_chunk, bounds, {}
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, **start) as pool:
             parts = pool.map(task, work)  # every chunk is handed out at once
             if meanwhile is not None:
                 meanwhile()
@@ -86,8 +87,15 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
         _SHARED = None
 
 
-def _run_pickled(work: tuple[Callable, Any, Sequence]) -> list:
-    function, shared, chunk = work
+def _receive(function: Callable, shared: Any) -> None:
+    """A worker started afresh: what every chunk it is sent shares, sent once."""
+    global _SHARED
+    _SHARED = (function, shared, ())
+
+
+def _run_sent(chunk: Sequence) -> list:
+    assert _SHARED is not None
+    function, shared, _ = _SHARED
     return function(shared, chunk)
 
 

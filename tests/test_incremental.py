@@ -427,26 +427,33 @@ def test_a_spare_holding_files_digest_did_not_write_is_left_alone(corpus: Path,
     assert not (root / "_site/mine.txt").exists()
 
 
-def test_many_files_changed_under_the_dev_server_are_parsed_in_worker_processes(
+def test_many_files_changed_under_the_dev_server_are_parsed_and_rendered_in_workers(
         corpus: Path, tmp_path: Path, monkeypatch) -> None:
-    """The dev server runs threads, so its workers are started afresh rather than forked."""
+    """The dev server runs threads, so its workers are started afresh rather than forked,
+    and sent what they parse and render: a checkout of many articles, then a site.yaml edit
+    that renders every page again."""
     import threading
 
-    from digest.reuse import parsing
+    from digest.reuse import parsing, rendering
 
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
     session = Session(Project.at(root / "site.yaml"), Options())
     assert "written" in session.rebuild("start", now=NOW)
-    used: list[bool] = []
-    real = parsing.run_in_parallel
+    used: list[tuple[str, bool]] = []
 
-    def spied(*args, **kwargs):
-        result = real(*args, **kwargs)
-        used.append(result is not None)
-        return result
+    def spy(module) -> None:
+        real = module.run_in_parallel
 
-    monkeypatch.setattr(parsing, "run_in_parallel", spied)
+        def spied(function, *args, **kwargs):
+            result = real(function, *args, **kwargs)
+            used.append((function.__name__, result is not None))
+            return result
+
+        monkeypatch.setattr(module, "run_in_parallel", spied)
+
+    spy(parsing)
+    spy(rendering)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)  # as the dev server's HTTP and watcher threads
     other.start()
@@ -456,12 +463,21 @@ def test_many_files_changed_under_the_dev_server_are_parsed_in_worker_processes(
             edit_title(path, f"Checked out again {index}")
         changed = frozenset(path.relative_to(root).as_posix() for path in files)
         assert "written" in session.rebuild("checkout", now=NOW, changed=changed)
+        assert used == [("_parse_chunk", True), ("_render_chunk", True)]
+        session.settle(now=NOW)  # the search index, made in the background
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+        used.clear()
+        config = root / "site.yaml"
+        config.write_text(re.sub(r"(?m)^title: .*$", "title: Renamed in workers",
+                                 config.read_text("utf-8")), "utf-8")
+        assert "written" in session.rebuild("site.yaml", now=NOW)
+        assert ("_render_chunk", True) in used
+        session.settle(now=NOW)
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+        assert "Renamed in workers" in (root / "_site/index.html").read_text("utf-8")
     finally:
         stop.set()
         other.join()
-    assert used == [True]
-    session.settle(now=NOW)  # the search index, made in the background
-    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
 
 
 def test_a_build_keeps_the_bodies_it_parses_in_the_cache_not_in_memory(

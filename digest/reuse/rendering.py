@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from jinja2 import Environment
 
 from .. import feeds
 from ..config import Config
@@ -107,11 +110,17 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         render_cache.environment = make_environment(project.layouts, config, project.root)
     made: dict[str, Content] = {}
     ran: list[bool] = []
+    # Workers started afresh (while other threads run: the dev server) are sent what they
+    # render; they do not work out fingerprints, whose memory is of this process's objects.
+    sent = threading.active_count() > 1
 
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""
         if also is not None:
             also()
+        if plan.prints is None and sent:
+            plan.prints, plan.parts = layout_fingerprints(render_cache, pages, layout,
+                                                          favicon, fingerprints)
         if plan.parts is None:
             plan.parts = part_fingerprints(layout, favicon, fingerprints)
         made.update(_sitemaps(config, site, pages, now, render_cache.sitemap))
@@ -121,16 +130,18 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     # as they are rendered, by every core, rather than held in memory.
     todo = plan.todo
     target = stage.open() if stage is not None and len(todo) >= RENDER_MIN else None
-    shared = (render_cache.environment, config, pages, favicon, target,
-              stage.output if stage is not None else None, feed_sources,
-              fingerprints if plan.prints is None else None)
-    rendered = run_in_parallel(_render_chunk, shared, todo, RENDER_MIN, meanwhile,
+    work = [pages[index] if index >= 0 else feed_sources[-1 - index] for index in todo]
+    shared = (_Templates(project, config, render_cache.environment), config, work, favicon,
+              target, stage.output if stage is not None else None,
+              fingerprints if plan.prints is None and not sent else None)
+    rendered = run_in_parallel(_render_chunk, shared, range(len(work)), RENDER_MIN, meanwhile,
                                progress and (lambda done, total: progress("rendering", done,
-                                                                          total)))
+                                                                          total)),
+                               picklable=True)
     if rendered is None:  # rendered here, after the share of the main process
         if not ran:
             meanwhile()
-        rendered = _render_chunk(shared, todo)
+        rendered = _render_chunk(shared, range(len(work)))
     prints = plan.prints or [""] * len(pages)
     files = plan.files
     problems: list[Problem] = []
@@ -209,27 +220,42 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
     return plan
 
 
-def _render_chunk(shared: tuple, chunk: list[int]) -> list[tuple[object, str]]:
+class _Templates:
+    """The template environment, made again by a worker that is sent it."""
+
+    def __init__(self, project: Project, config: Config, environment: Environment | None):
+        self.recipe = (project.layouts, config, project.root)
+        self.environment = environment
+
+    def get(self) -> Environment:
+        if self.environment is None:
+            self.environment = make_environment(*self.recipe)
+        return self.environment
+
+    def __getstate__(self) -> dict:
+        return {"recipe": self.recipe, "environment": None}
+
+
+def _render_chunk(shared: tuple, chunk: Sequence[int]) -> list[tuple[object, str]]:
     """Each page's bytes (or where it was written, when there is a target folder) and its
-    fingerprint when asked to make it; each feed's files (a negative number: -1 is the
-    first feed source)."""
-    environment, config, pages, favicon, target, output, feed_sources, fingerprints = shared
+    fingerprint when asked to make it; each feed's files. `chunk`: places in the work."""
+    templates, config, work, favicon, target, output, fingerprints = shared
     common = {"theme_css": f"{config.base_path}theme.css", "favicon": favicon}
     results: list[tuple[object, str]] = []
     failed: set[str] = set()
     cannot_write = False
     for index in chunk:
-        if index < 0:
-            results.append((feeds.write_feed(config, feed_sources[-1 - index],
-                                             _item_maker(config)), ""))
+        page = work[index]
+        if isinstance(page, feeds.FeedSource):
+            results.append((feeds.write_feed(config, page, _item_maker(config)), ""))
             continue
-        page = pages[index]
         print_ = fingerprints.of_page(page, favicon) if fingerprints is not None else ""
         if page.template in failed or cannot_write:
             results.append(([], print_))  # one message per broken template, not one per page
             continue
         try:
-            html = render(environment, page.template, {**common, **page.context, "page": page})
+            html = render(templates.get(), page.template,
+                          {**common, **page.context, "page": page})
             data = html.encode("utf-8")
             results.append((data if target is None else write_staged(target, page.output, data),
                             print_))

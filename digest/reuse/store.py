@@ -190,6 +190,9 @@ class StoredText:
     def __hash__(self) -> int:
         return hash(str(self))
 
+    def __reduce__(self):
+        return str, (str(self),)  # sent to another process: the text itself
+
 
 class _BodyStore:
     """bodies.bin, open for reading for as long as the process lives: a later build that
