@@ -124,9 +124,51 @@ def _refuse_foreign(output: Path, shown: str) -> None:
 
 def foreign_files(output: Path, manifest: dict[str, str] | None = None) -> list[str] | None:
     """What the folder holds that its manifest (read, unless given) does not list, symbolic
-    links included; None when it holds files but no manifest."""
+    links included; None when it holds files but no manifest.
+
+    A folder gains an entry only by a change of its own: one whose times (the change time,
+    which no program can set back) are older than the manifest is as it was when the
+    manifest was written, and is not read. A folder of digest's holds nothing else when
+    its manifest is written, unless something wrote into it during the build."""
+    manifest = manifest if manifest is not None else read_manifest(output)
+    since = _manifest_time(output) if manifest else None
+    if manifest is None or since is None:
+        present = _entries(str(output), "")
+        if not present:
+            return []
+        if manifest is None:
+            return None
+        return _not_listed(present, manifest)
+    folders = _folders(manifest)
     present = []
-    pending = [("", str(output))]
+    base = os.fspath(output)
+    for folder in folders:
+        path = f"{base}/{folder}" if folder else base
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # gone: nothing of anyone's there
+        if stat.S_ISDIR(info.st_mode) and max(info.st_mtime_ns, info.st_ctime_ns) < since:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            present.append(folder)  # a file or a link where digest made a folder
+            continue
+        prefix = f"{folder}/" if folder else ""
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if name not in folders:
+                        present += _entries(entry.path, name + "/")
+                else:
+                    present.append(name)
+    return _not_listed(present, manifest)
+
+
+def _entries(folder: str, prefix: str) -> list[str]:
+    """Every file and link below `folder`, by path from where `prefix` leads."""
+    present = []
+    pending = [(prefix, folder)]
     while pending:
         prefix, folder = pending.pop()
         with os.scandir(folder) as entries:
@@ -135,12 +177,22 @@ def foreign_files(output: Path, manifest: dict[str, str] | None = None) -> list[
                     pending.append((f"{prefix}{entry.name}/", entry.path))
                 else:
                     present.append(prefix + entry.name)
-    if not present:
-        return []
-    manifest = manifest if manifest is not None else read_manifest(output)
-    if manifest is None:
-        return None
-    return sorted(name for name in set(present) - set(manifest) - {MANIFEST}
+    return present
+
+
+def _folders(manifest: dict[str, str]) -> set[str]:
+    """The folders that hold the manifest's files, and those above them ('' the top)."""
+    folders = {""}
+    for rel in manifest:
+        folder = rel.rpartition("/")[0]
+        while folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
+def _not_listed(present: list[str], manifest: dict[str, str]) -> list[str]:
+    return sorted(name for name in set(present) - manifest.keys() - {MANIFEST}
                   if not _is_temporary(name))
 
 

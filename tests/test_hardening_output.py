@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import BUILD_EPOCH, SiteDir, article, snapshot
 from digest import output as output_module
@@ -313,6 +315,74 @@ def test_a_file_added_to_the_output_during_a_build_is_kept(site: SiteDir, monkey
         run.errors
     assert (site.out / "added-meanwhile.txt").read_text() == "mine"
     assert not (site.root / "._site.digest-new").exists()
+
+
+def full_walk(folder: Path) -> list[str]:
+    """What the folder holds beside its manifest's files, every folder read."""
+    listed = output_module.read_manifest(folder) or {}
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if (p.is_symlink() or not p.is_dir()) and p.name != MANIFEST
+                  and p.relative_to(folder).as_posix() not in listed)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture])
+@given(plants=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(
+    ["file", "folder", "link", "old times"])), min_size=0, max_size=4))
+def test_foreign_files_are_found_in_any_folder_whatever_its_times(
+        built: Path, plants: list[tuple[int, str]]) -> None:
+    """Folders whose times are older than the manifest are not read: a file put anywhere,
+    in a new folder, as a link, or with its folder's times set back (as rsync -a does),
+    is still found, as a walk of every folder finds it."""
+    output = built / "_site"
+    folders = sorted({p.parent for p in output.rglob("index.html")})
+    planted = []
+    try:
+        for number, (where, how) in enumerate(plants):
+            folder = folders[where % len(folders)]
+            if how == "folder":
+                folder = folder / f"extra-{number}"
+                folder.mkdir()
+            target = folder / f"planted-{number}.txt"
+            if how == "link":
+                target.symlink_to(output / "index.html")
+            else:
+                target.write_text("mine")
+            planted.append(target)
+            if how == "old times":
+                os.utime(folder, ns=(1, 1))
+        found = output_module.foreign_files(output)
+        assert found == full_walk(output)
+        assert found == sorted(p.relative_to(output).as_posix() for p in planted)
+    finally:
+        for target in planted:
+            target.unlink()
+            if target.parent.name.startswith("extra-"):
+                target.parent.rmdir()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    write_corpus(root, 30)
+    run = SiteDir(root).digest("build")
+    assert run.exit_code == 0, run.errors
+    time.sleep(0.05)  # past the clock's tick of the manifest's time
+    return root
+
+
+def test_a_file_copied_into_the_output_with_old_times_is_refused(site: SiteDir) -> None:
+    site.write({"content/a.md": article(), "content/b.md": article("Other", topic="Elsewhere")})
+    site.build()
+    folder = next(p.parent for p in site.out.rglob("index.html") if p.parent != site.out)
+    stranger = folder / "notes.txt"
+    stranger.write_text("mine")
+    os.utime(stranger, ns=(1, 1))
+    os.utime(folder, ns=(1, 1))  # as a copy that keeps times does
+    run = site.digest("build")
+    assert run.exit_code == 1
+    assert "files not written by digest are in the output folder: " in run.errors
+    assert stranger.read_text() == "mine"
 
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EIO])
