@@ -7,9 +7,12 @@ processes for stays in the main process.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -70,7 +73,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
         else:
             _SHARED = (function, shared, items)
             context = multiprocessing.get_context("fork")
-            task, work, start = _run_chunk, bounds, {}
+            task, work = _run_chunk, bounds
+            start = {"initializer": end_with, "initargs": (os.getpid(),)}
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, **start) as pool:
             parts = pool.map(task, work)  # every chunk is handed out at once
             if meanwhile is not None:
@@ -85,6 +89,21 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
         return None  # a worker died (out of memory, killed) or none could start: do it here
     finally:
         _SHARED = None
+
+
+def end_with(parent: int) -> None:
+    """A process forked by a build is killed when the build is (on Linux): a killed build
+    leaves no worker behind, waiting for work forever or racing the next build."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # killed already, before that was asked for
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _receive(function: Callable, shared: Any) -> None:

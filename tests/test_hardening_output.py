@@ -317,6 +317,63 @@ def test_a_file_added_to_the_output_during_a_build_is_kept(site: SiteDir, monkey
     assert not (site.root / "._site.digest-new").exists()
 
 
+def children_of(pid: int) -> set[int]:
+    """The processes `pid` started and those they started, as Linux lists them."""
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        try:
+            listed = Path(f"/proc/{pending.pop()}/task").glob("*/children")
+            for path in listed:
+                for child in map(int, path.read_text().split()):
+                    if child not in found:
+                        found.add(child)
+                        pending.append(child)
+        except OSError:
+            continue  # it ended meanwhile
+    return found
+
+
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a process that ended and waits to be reaped is not running
+
+
+def test_a_build_killed_alone_leaves_no_process_behind(corpus: Path, tmp_path: Path) -> None:
+    """Its worker processes, the search indexing and Pagefind end with it: none waits for
+    work forever or races the next build for the cache."""
+    root = fresh_copy(corpus, tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "digest", "build", "--output", "site"],
+                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 120
+    try:
+        # until its workers render and Pagefind indexes
+        while process.poll() is None and time.monotonic() < deadline and not any(
+                "pagefind" in command(pid) for pid in seen):
+            seen |= children_of(process.pid)
+            time.sleep(0.02)
+        seen |= children_of(process.pid)
+    finally:
+        process.kill()  # the build alone, not its process group
+        process.wait(timeout=60)
+    assert len(seen) >= 3, "the build finished before it could be killed"
+    deadline = time.monotonic() + 20
+    while [pid for pid in seen if running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in seen if running(pid)] == []
+
+
 def full_walk(folder: Path) -> list[str]:
     """What the folder holds beside its manifest's files, every folder read."""
     listed = output_module.read_manifest(folder) or {}
