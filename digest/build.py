@@ -143,16 +143,11 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
                                       config)
     if problems or site_problems:
         raise DigestError(problems + site_problems)
+    if search is not None:  # Pagefind indexes while the pages are planned and rendered
+        search.begin(config, site.articles, sources)
     pages = reuse.plan(site, config, now.astimezone(config.zone).date())
-
-    def alongside() -> None:  # while the pages render: Pagefind indexes, the cache is saved
-        if search is not None:
-            search.begin(config, site.articles, sources)
-        if meanwhile is not None:
-            meanwhile()
-
     files = reuse.render(project, config, site, pages, now, sources, previous, stage,
-                         alongside, options.progress)
+                         meanwhile, options.progress)
     files.update(theme_files(config))
     if search is not None:
         files.update(search.files(config, site.articles, sources, previous))

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import html
 import json
+import multiprocessing
 import os
 import queue
 import re
@@ -36,6 +37,7 @@ from ..config import Config
 from ..errors import DigestError, problem
 from ..model import Article
 from ..output import Content
+from ..workers import end_with
 from . import pagefind
 
 FOLDER = "search"  # in the output
@@ -172,8 +174,13 @@ def _keep(shard: Shard, written: Path, cache: Path) -> None:
     (written / _LISTING).write_text(json.dumps(listing), "utf-8")
     target = cache / shard.fingerprint
     if target.exists():
-        shutil.rmtree(target)
-    os.replace(written, target)
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        os.replace(written, target)
+    except OSError as err:  # another build kept the same shard meanwhile: the same files
+        if err.errno not in (errno.ENOTEMPTY, errno.EEXIST) or _listing(cache, shard) is None:
+            raise
+        shutil.rmtree(written, ignore_errors=True)
 
 
 def _listing(cache: Path, shard: Shard) -> list[tuple[str, str, int]] | None:
@@ -243,6 +250,71 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int)
 
 
 _CANNOT_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: int
+                     ) -> Callable[[], None]:
+    """Start indexing the shards while the build goes on; the function returned waits for
+    the end and raises what failed. In a process forked for it when no other thread runs
+    here, so that each answer of Pagefind's waits for no lock of this busy process (and
+    worker processes can still be forked); else in a thread."""
+    if not shards:
+        return lambda: None
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(target=_index_apart, name="digest-search", daemon=True,
+                                  args=(shards, config, cache, workers, sending,
+                                        os.getpid()))
+        process.start()
+        sending.close()
+
+        def wait_for_process() -> None:
+            try:
+                failure = receiving.recv()
+            except EOFError:
+                failure = "the indexing process stopped"
+            finally:
+                receiving.close()
+                process.join()
+            if isinstance(failure, list):
+                raise DigestError(failure)
+            if failure:
+                raise DigestError(problem("site.yaml", 0, f"search: indexing failed: {failure}"))
+
+        return wait_for_process
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            index_shards(shards, config, cache, workers)
+        except BaseException as err:  # noqa: BLE001 - raised again by the waiting function
+            failed.append(err)
+
+    thread = threading.Thread(target=run, name="digest-search", daemon=True)
+    thread.start()
+
+    def wait_for_thread() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return wait_for_thread
+
+
+def _index_apart(shards: list[Shard], config: Config, cache: Path, workers: int,
+                 sending, parent: int) -> None:
+    """index_shards in the forked process; what failed goes back through `sending`."""
+    outcome: list | str | None = None
+    try:
+        end_with(parent)
+        index_shards(shards, config, cache, workers)
+    except DigestError as err:
+        outcome = list(err.problems)
+    except BaseException as err:  # noqa: BLE001 - told to the build, which says it
+        outcome = f"{type(err).__name__}: {err}"
+    sending.send(outcome)
+    sending.close()
 
 
 def _unwritable(folder: Path) -> str:
@@ -323,23 +395,14 @@ class SearchIndex:
 
     def begin(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
               ) -> None:
-        """Plan the shards and start indexing the new ones in a thread, so that Pagefind
-        works while the pages render; `files` waits for it. (The dev server's indexing, in
-        the background, starts in `files`.)"""
+        """Plan the shards and start indexing the new ones, so that Pagefind works while the
+        pages are planned and rendered; `files` waits for it. (The dev server's indexing,
+        in the background, starts in `files`.)"""
         if not config.search or self.background is not None:
             return
         shards, missing = self._plan(config, articles, sources)
-        failed: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                index_shards(missing, config, self.cache, self.workers)
-            except BaseException as err:  # noqa: BLE001 - raised again by `files`
-                failed.append(err)
-
-        thread = threading.Thread(target=run, name="digest-search", daemon=True)
-        thread.start()
-        self._begun = (config, shards, missing, thread, failed)
+        self._begun = (config, shards, missing,
+                       _index_meanwhile(missing, config, self.cache, self.workers))
 
     def _plan(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
               ) -> tuple[list[Shard], list[Shard]]:
@@ -357,10 +420,8 @@ class SearchIndex:
             return {}
         begun, self._begun = self._begun, None
         if begun is not None and begun[0] is config:
-            _, shards, missing, thread, failed = begun
-            thread.join()
-            if failed:
-                raise failed[0]
+            _, shards, missing, wait = begun
+            wait()
         else:
             shards, missing = self._plan(config, articles, sources)
             if missing and self.background is not None:
