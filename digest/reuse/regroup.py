@@ -39,10 +39,17 @@ def regroup(articles: list[Article], config: Config, last: Grouped | None = None
     site, problems = group_site(list(articles), config)
     if last is not None:
         previous = last.site
+        days = _keep_same(site.days, previous.days)
+        # a month holds the very days of the site, those kept included: an edit put in
+        # place later finds its day in its month
+        kept = {day.date: day for day in days}
+        months = tuple(month if all(kept[day.date] is day for day in month.days)
+                       else dataclasses.replace(month, days=tuple(
+                           kept[day.date] for day in month.days))
+                       for month in site.months)
         site = dataclasses.replace(site, topics=_keep_same(site.topics, previous.topics),
-                                   tags=_keep_same(site.tags, previous.tags),
-                                   days=_keep_same(site.days, previous.days),
-                                   months=_keep_same(site.months, previous.months))
+                                   tags=_keep_same(site.tags, previous.tags), days=days,
+                                   months=_keep_same(months, previous.months))
     return _index(articles, site), problems
 
 
