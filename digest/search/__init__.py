@@ -191,11 +191,13 @@ def _listing(cache: Path, shard: Shard) -> list[tuple[str, str, int]] | None:
         return None
 
 
-def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int) -> None:
-    """Index the shards with Pagefind, a few at once, into the cache."""
+def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int,
+                 executable: Path | None = None) -> None:
+    """Index the shards with Pagefind (`executable`, else the one installed), a few at
+    once, into the cache."""
     if not shards:
         return
-    executable = pagefind.executable()
+    executable = executable or pagefind.executable()
     cache.mkdir(parents=True, exist_ok=True)
     todo: queue.Queue[Shard] = queue.Queue()
     for shard in shards:
@@ -255,17 +257,23 @@ _CANNOT_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES
 def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: int
                      ) -> Callable[[], None]:
     """Start indexing the shards while the build goes on; the function returned waits for
-    the end and raises what failed. In a process forked for it when no other thread runs
-    here, so that each answer of Pagefind's waits for no lock of this busy process (and
-    worker processes can still be forked); else in a thread."""
+    the end and raises what failed. In a process of its own, so that each answer of
+    Pagefind's waits for no lock of this busy process: forked when no other thread runs
+    here (and worker processes can still be forked after it), else (the dev server)
+    started afresh and sent the shards; in a thread where neither can be."""
     if not shards:
         return lambda: None
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
+    methods = multiprocessing.get_all_start_methods()
+    forked = "fork" in methods and threading.active_count() == 1
+    if forked or "forkserver" in methods:
+        context = multiprocessing.get_context("fork" if forked else "forkserver")
+        if not forked:  # the server the process forks from has this module imported already
+            context.set_forkserver_preload([__name__])
         receiving, sending = context.Pipe(duplex=False)
+        # the executable found here, where the settings are those of this process
         process = context.Process(target=_index_apart, name="digest-search", daemon=True,
-                                  args=(shards, config, cache, workers, sending,
-                                        os.getpid()))
+                                  args=(shards, config, cache, workers, pagefind.executable(),
+                                        sending, os.getpid() if forked else None))
         process.start()
         sending.close()
 
@@ -303,12 +311,14 @@ def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: 
 
 
 def _index_apart(shards: list[Shard], config: Config, cache: Path, workers: int,
-                 sending, parent: int) -> None:
-    """index_shards in the forked process; what failed goes back through `sending`."""
+                 executable: Path, sending, parent: int | None) -> None:
+    """index_shards in a process of its own; what failed goes back through `sending`.
+    `parent`: the build that forked it, with which it ends."""
     outcome: list | str | None = None
     try:
-        end_with(parent)
-        index_shards(shards, config, cache, workers)
+        if parent is not None:
+            end_with(parent)
+        index_shards(shards, config, cache, workers, executable)
     except DigestError as err:
         outcome = list(err.problems)
     except BaseException as err:  # noqa: BLE001 - told to the build, which says it
@@ -466,7 +476,7 @@ class SearchIndex:
                 return  # its end asks for a rebuild, which starts what is still missing
             def run() -> None:
                 try:
-                    index_shards(missing, config, self.cache, self.workers)
+                    _index_meanwhile(missing, config, self.cache, self.workers)()
                     self.indexed = len(missing)
                 except DigestError:
                     return  # the next rebuild tries again
