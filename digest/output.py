@@ -319,9 +319,11 @@ def write_site(files: dict[str, Content], output: Path, mode: Mode = Mode.SWAP, 
     """
     try:
         if mode is Mode.IN_PLACE:
-            manifest, written = last if last is not None else (read_manifest(output) or {}, {})
             with _writing(output):
-                return _write_in_place(files, output, manifest, written)
+                if last is not None:
+                    return _write_in_place(files, output, *last, None)
+                return _write_in_place(files, output, read_manifest(output) or {}, {},
+                                       _manifest_time(output))
         own = stage is None
         stage = stage or Stage(output, spare if reuse else None)
         try:
@@ -369,24 +371,28 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
 
 
 def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str, str],
-                    last: dict[str, Content]) -> WriteReport:
-    """While files change, the manifest vouches for none of them, so that a server killed
-    midway never lets a later build reuse a file whose bytes it does not know."""
+                    last: dict[str, Content], written: int | None) -> WriteReport:
+    """The manifest is written once the files are: a server killed midway leaves files newer
+    than the manifest, which no later build trusts. `written`: when the manifest read from
+    the folder was (None: it is the last write's, in memory); a file is trusted to it while
+    it is as digest wrote it (see _untouched)."""
     sized: dict[str, tuple[str, int]] = {}
     todo: list[str] = []
     for rel, content in files.items():
         if last.get(rel) is content and rel in manifest:
             sized[rel] = (manifest[rel], -1)  # the very object written last time
             continue
-        sized[rel] = _hash(content)
-        if isinstance(content, Kept) or (manifest.get(rel) == sized[rel][0]
-                                         and os.path.isfile(os.path.join(output, rel))):
-            continue  # a Kept file is the one already in place
+        sized[rel] = digest, size = _hash(content)
+        if isinstance(content, Kept):
+            continue  # the one already in place
+        if manifest.get(rel) == digest:
+            path = os.path.join(output, rel)
+            if os.path.isfile(path) if written is None else _untouched(path, size, written):
+                continue
         todo.append(rel)
     new_manifest = {rel: digest for rel, (digest, _) in sized.items()}
     gone = sorted(manifest.keys() - files.keys())
     if todo or gone:
-        _replace(output, MANIFEST, _manifest_bytes({**manifest, **dict.fromkeys(todo, "")}))
         _bring_up_to_date(output, {}, None, {rel: files[rel] for rel in todo},
                           sized, (output, {}, None), inside=True)
         for rel in gone:
