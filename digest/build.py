@@ -151,7 +151,7 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     files.update(theme_files(config))
     if search is not None:
         files.update(search.files(config, site.articles, sources, previous))
-    files = add_static(files, project)
+    files = add_static(files, reuse.static_files(project, changed))
     warnings = tuple(checks.site_warnings(project, config, site, files.keys()))
     if options.strict and warnings:
         raise DigestError(list(warnings))
@@ -180,9 +180,12 @@ def theme_files(config: Config) -> dict[str, Content]:
 _REPLACEABLE = frozenset({"theme.css", "share.js", ".nojekyll", "CNAME", "robots.txt"})
 
 
-def add_static(files: dict[str, Content], project: Project) -> dict[str, Content]:
-    """The built files plus static/; a static file may not take a page's place."""
-    static, problems = project.static_files()
+def add_static(files: dict[str, Content],
+               found: tuple[dict[str, Path], list[Problem]]) -> dict[str, Content]:
+    """The built files plus static/ (as Project.static_files finds it); a static file may
+    not take a page's place."""
+    static, problems = found
+    problems = list(problems)
     for name in sorted(static.keys() & files.keys() - _REPLACEABLE):
         problems.append(Problem(f"static/{name}", 0, "has the same path as a file digest "
                                                      "writes; rename or remove it"))
@@ -196,16 +199,18 @@ def _until(articles: list[Article], now: datetime, site: Site, config: Config
     """The first moment after `now` at which the output changes with time alone: an article
     dated later appears, one leaves the news sitemap, or the next midnight in the site's
     timezone moves the "Today" and "Yesterday" labels of the days shown."""
-    later = min((a.date for a in articles if a.date > now), default=None)
-    recent = min((a.date for a in articles if a.date > now - NEWS_WINDOW), default=None)
+    at, window = now.timestamp(), NEWS_WINDOW.total_seconds()
+    later = min((a.stamp for a in articles if a.stamp > at), default=None)
+    recent = min((a.stamp for a in articles if a.stamp > at - window), default=None)
     today = now.astimezone(config.zone).date()
     labelled = {today - timedelta(days=1), today, today + timedelta(days=1)}
     midnight = None
     if any(day.date in labelled for day in site.days):
-        midnight = datetime.combine(today + timedelta(days=1), dt_time(0), config.zone)
-    moments = [moment for moment in (later, recent and recent + NEWS_WINDOW, midnight)
-               if moment is not None and moment > now]
-    return min(moments).timestamp() if moments else None
+        midnight = datetime.combine(today + timedelta(days=1), dt_time(0),
+                                    config.zone).timestamp()
+    moments = [moment for moment in (later, None if recent is None else recent + window,
+                                     midnight) if moment is not None and moment > at]
+    return min(moments) if moments else None
 
 
 def _count_feeds(files: dict[str, Content]) -> int:

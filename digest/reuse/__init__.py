@@ -52,6 +52,7 @@ class Reuse:
         self._plans: dict[str, tuple[tuple, list[Page]]] = {}
         self._layout: list[tuple[str, object, int]] = []  # the last plan's parts, in order
         self._plans_for: Config | None = None
+        self._static: tuple[dict[str, Path], list[Problem]] | None = None
 
     @classmethod
     def load(cls, project_root: Path, config: Config) -> Reuse:
@@ -71,6 +72,16 @@ class Reuse:
         """Every article, each file's content hash, and the problems of those that failed.
         `changed`: the only article files that changed since the last call, if known."""
         return parsing.parse_articles(project, config, self.parsed, changed, progress)
+
+    def static_files(self, project: Project, changed: frozenset[str] | None = None
+                     ) -> tuple[dict[str, Path], list[Problem]]:
+        """`Project.static_files`; in memory, the last look at static/ while only articles
+        changed (`changed`, as for `articles`)."""
+        if not self.in_memory:
+            return project.static_files()
+        if changed is None or self._static is None:
+            self._static = project.static_files()
+        return self._static
 
     def group(self, articles: list[Article], config: Config) -> tuple[Site, list[Problem]]:
         """`group_site`; in memory, what did not change is the very object of last time."""
