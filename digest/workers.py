@@ -45,8 +45,8 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     `shared` and `items` are inherited by forked workers, never pickled: only the bounds of
     each chunk and the results travel. While other threads run (the dev server), forking is
     unsafe: workers are then started afresh, if `picklable` (else None), and sent `shared`
-    once each, and each chunk of items. `meanwhile` is the main process's own work, done while the
-    workers run (unless None is returned). `progress(done, total)` is told of each chunk
+    once each, and each chunk of items. `meanwhile` is the main process's own work, done while
+    the workers run (unless None is returned). `progress(done, total)` is told of each chunk
     that comes back; `receive(results)` is given each chunk's results as they come back, and
     returns what to keep of them.
     """
