@@ -34,6 +34,12 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
+def threads_running() -> bool:
+    """Whether other threads run in this process (the dev server's): forking is then unsafe,
+    and a process is started afresh and sent its work instead."""
+    return threading.active_count() > 1
+
+
 def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, items: Sequence,
                     minimum: int, meanwhile: Callable[[], None] | None = None,
                     progress: Callable[[int, int], None] | None = None,
@@ -54,7 +60,7 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     if len(items) < minimum or workers < 2:
         return None
     methods = multiprocessing.get_all_start_methods()
-    threaded = threading.active_count() > 1
+    threaded = threads_running()
     if threaded and not (picklable and "forkserver" in methods):
         return None
     if not threaded and "fork" not in methods:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,7 @@ from ..pages import Page
 from ..project import Project
 from ..render import make_environment, render
 from ..site import Site
-from ..workers import RENDER_MIN, run_in_parallel
+from ..workers import RENDER_MIN, run_in_parallel, threads_running
 from . import store
 from .fingerprints import Fingerprints, layout_fingerprints, part_fingerprints
 from .store import RenderCache
@@ -112,7 +111,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     ran: list[bool] = []
     # Workers started afresh (while other threads run: the dev server) are sent what they
     # render; they do not work out fingerprints, whose memory is of this process's objects.
-    sent = threading.active_count() > 1
+    sent = threads_running()
 
     def meanwhile() -> None:
         """The main process's share, done while the workers render."""

@@ -37,7 +37,7 @@ from ..config import Config
 from ..errors import DigestError, problem
 from ..model import Article
 from ..output import Content
-from ..workers import end_with
+from ..workers import end_with, threads_running
 from . import pagefind
 
 FOLDER = "search"  # in the output
@@ -264,7 +264,7 @@ def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: 
     if not shards:
         return lambda: None
     methods = multiprocessing.get_all_start_methods()
-    forked = "fork" in methods and threading.active_count() == 1
+    forked = "fork" in methods and not threads_running()
     if forked or "forkserver" in methods:
         context = multiprocessing.get_context("fork" if forked else "forkserver")
         if not forked:  # the server the process forks from has this module imported already
