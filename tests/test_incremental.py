@@ -480,6 +480,51 @@ def test_many_files_changed_under_the_dev_server_are_parsed_and_rendered_in_work
         other.join()
 
 
+def test_the_dev_server_digests_only_the_pages_each_edit_touches_rebuild_after_rebuild(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """What an unchanged page was made of is remembered across rebuilds, whichever part of
+    the site the rebuild before changed: an edit digests its article's page and those of
+    the two beside it, not every article page of its topic."""
+    import threading
+
+    from digest.reuse import fingerprints
+
+    monkeypatch.setattr(fingerprints, "_SLACK", 0)  # forget what is gone as soon as allowed
+    digested: list[str] = []
+    real = fingerprints.Fingerprints.of_page
+
+    def counted(self, page, favicon):
+        digested.append(page.template)
+        return real(self, page, favicon)
+
+    monkeypatch.setattr(fingerprints.Fingerprints, "of_page", counted)
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    session = Session(Project.at(root / "site.yaml"), Options())
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # as the dev server's: fingerprints made here
+    other.start()
+    try:
+        assert "written" in session.rebuild("start", now=NOW)
+        by_topic: dict[str, Path] = {}
+        for path in sorted((root / "content").rglob("*.md")):
+            topic = next(line for line in path.read_text("utf-8").split("\n")
+                         if line.startswith("topic: "))
+            by_topic.setdefault(topic, path)
+        assert len(by_topic) >= 3
+        for index, path in enumerate(by_topic.values()):
+            edit_title(path, f"Edited in turn {index}")
+            digested.clear()
+            changed = frozenset([path.relative_to(root).as_posix()])
+            assert "written" in session.rebuild(f"edit {index}", now=NOW, changed=changed)
+            assert 1 <= digested.count("article.html") <= 3, (index, digested)
+        session.settle(now=NOW)
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+    finally:
+        stop.set()
+        other.join()
+
+
 def test_a_build_keeps_the_bodies_it_parses_in_the_cache_not_in_memory(
         corpus: Path, tmp_path: Path, monkeypatch) -> None:
     """Bodies parsed by the workers wait in a file beside bodies.bin, which becomes

@@ -111,6 +111,7 @@ class Fingerprints:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_SLACK = 1000  # pages of earlier rebuilds remembered beyond twice the site's before forgetting
 _SCALARS = frozenset({type(None), int, float, bool, date, datetime})
 
 
@@ -124,10 +125,11 @@ def _identity(value: object) -> object:
 
 
 def page_fingerprints(memory: RenderCache, pages: list, favicon: str | None,
-                      fingerprints: Fingerprints) -> list[str]:
+                      fingerprints: Fingerprints, site_pages: list) -> list[str]:
     """Each page's fingerprint; a page made of the very objects seen last time (an
     unchanged article between the dev server's rebuilds) is not digested again, and the
-    very page planned last time is not even looked into."""
+    very page planned last time is not even looked into. `site_pages`: all the pages of the
+    site, whose fingerprints are kept for the next time."""
     if favicon != memory.favicon:
         memory.by_page, memory.favicon = {}, favicon
     by_page, by_identity = memory.by_page, memory.by_identity
@@ -146,8 +148,9 @@ def page_fingerprints(memory: RenderCache, pages: list, favicon: str | None,
                 fingerprints.of_page(page, favicon), (values, page.feeds))
         by_page[id(page)] = (page, entry[0], identity)
         found.append(entry[0])
-    if len(by_page) > 2 * len(pages) + 1000:  # forget what these pages no longer use
-        memory.by_page = {id(page): by_page[id(page)] for page in pages}
+    if len(by_page) > 2 * len(site_pages) + _SLACK:  # forget the pages the site no longer has
+        memory.by_page = {id(page): by_page[id(page)] for page in site_pages
+                          if id(page) in by_page and by_page[id(page)][0] is page}
         memory.by_identity = {kept[2]: by_identity[kept[2]] for kept in memory.by_page.values()}
     return found
 
@@ -179,7 +182,8 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
         found += [None] * count
         todo += range(start, start + count)
         start += count
-    made = page_fingerprints(memory, [pages[index] for index in todo], favicon, fingerprints)
+    made = page_fingerprints(memory, [pages[index] for index in todo], favicon, fingerprints,
+                             pages)
     for index, print_ in zip(todo, made):
         found[index] = print_
     return found, parts  # type: ignore[return-value]
