@@ -79,10 +79,16 @@ class Session:
             if self._search is None:
                 self._search = SearchIndex(self.project.root / CACHE_FOLDER / "search",
                                            worker_count(), background=self._searched)
+            lost = self.output_lost()
+            if lost:  # what stood for its files must be made again
+                self.reuse.forget_output()
+            # the first rebuild starts from what the last `digest build` wrote, if any
+            previous = self.reuse.start_from_build(self.project, config) \
+                if self._manifest is None else None
             result = assemble(self.project, config, self.options, now or build_time(),
-                              self.reuse, changed=changed if same else None,
+                              self.reuse, previous, changed=changed if same else None,
                               search=self._search)
-            report = self._write(config, result.files)
+            report = self._write(config, result.files, lost)
         except DigestError as err:
             self._publish(State(self.state.version + 1, (), tuple(err.problems)))
             lines = [str(p) for p in err.problems]
@@ -111,9 +117,9 @@ class Session:
                                    f"{'s' * (report.written != 1)} written, "
                                    f"{report.removed} removed, in {ms:.0f} ms{warned}"])
 
-    def _write(self, config: Config, files: dict[str, Content]):
+    def _write(self, config: Config, files: dict[str, Content], lost: bool):
         output = self.project.output(config)
-        if output == self._output and self.output_lost():
+        if output == self._output and lost:
             # removed (rm -rf, git clean) or emptied since the last rebuild: made whole again
             how = "emptied" if os.path.lexists(output) else "removed"
             self.notes.append(f"{config.output}/ was {how}; writing it whole again")

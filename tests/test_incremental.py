@@ -525,6 +525,57 @@ def test_the_dev_server_digests_only_the_pages_each_edit_touches_rebuild_after_r
         other.join()
 
 
+def test_the_dev_server_starts_from_what_the_last_build_wrote(corpus: Path, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """Started on a site `digest build` built, the dev server parses and renders only what
+    changed since: the articles come from .digest-cache/, and the files of the output stand
+    for the pages that did not change, in later rebuilds too, until the output is deleted."""
+    from digest import feeds
+    from digest.reuse import rendering
+
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    pages = len(list((root / "_site").rglob("*.html")))
+    files = sorted((root / "content").rglob("*.md"))
+    edit_title(files[2], "Changed while no server ran")
+    parses = CountingParses(monkeypatch)
+    rendered: list[str] = []
+    real = rendering._render_chunk
+
+    def counted(shared, chunk):
+        work = shared[2]
+        rendered.extend(work[index].output for index in chunk
+                        if not isinstance(work[index], feeds.FeedSource))
+        return real(shared, chunk)
+
+    monkeypatch.setattr(rendering, "_render_chunk", counted)
+    session = Session(project, Options())
+    assert "written" in session.rebuild("start", now=NOW)
+    assert parses.count == 1
+    assert 0 < len(rendered) < pages / 4, (len(rendered), pages)
+    assert f"{files[2].stem}/index.html" in " ".join(rendered)
+    session.settle(now=NOW)
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
+    monkeypatch.setenv("DIGEST_WORKERS", "1")  # rendered in this process, to be counted
+    for name, change in [("edit a title", lambda: edit_title(files[3], "Edited, served")),
+                         ("edit a body", lambda: files[12].write_text(
+                             files[12].read_text("utf-8") + "\nA later paragraph.\n",
+                             "utf-8")),
+                         ("delete the output", lambda: shutil.rmtree(root / "_site")),
+                         ("edit one more", lambda: edit_title(files[40], "After the delete"))]:
+        change()
+        rendered.clear()
+        line = session.rebuild(name, now=NOW)
+        assert "written" in line, line
+        if name != "delete the output":
+            assert 0 < len(rendered) < pages / 4, (name, len(rendered))
+        session.settle(now=NOW)
+        assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
+        monkeypatch.setenv("DIGEST_WORKERS", "1")
+
+
 def test_a_build_keeps_the_bodies_it_parses_in_the_cache_not_in_memory(
         corpus: Path, tmp_path: Path, monkeypatch) -> None:
     """Bodies parsed by the workers wait in a file beside bodies.bin, which becomes

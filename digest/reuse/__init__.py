@@ -11,7 +11,9 @@ what changed only:
 - planning: the pages of a day, topic or tag that is the very object of last time are the
   pages planned then;
 - rendering: a page or feed whose fingerprint is that of last time is not made again
-  (`fingerprints`, `rendering`).
+  (`fingerprints`, `rendering`);
+- the dev server's first rebuild starts from what the last `digest build` kept: its parsed
+  articles, and its output's files for the pages that did not change.
 
 Every shortcut gives what the plain phases give: tests/test_incremental.py compares builds
 after edits with clean builds, tests/test_regroup_properties.py regrouping with grouping.
@@ -59,6 +61,25 @@ class Reuse:
         """What the last `digest build` kept in .digest-cache/."""
         return cls(store.load_articles(project_root, config), store.load_pages(project_root))
 
+    def start_from_build(self, project: Project, config: Config) -> Previous | None:
+        """The dev server's first rebuild: the fingerprints of the pages the last `digest
+        build` wrote, and its output, whose files stand in for the pages that did not change
+        since (see rendering.Previous). None when there is no such build or a rebuild ran."""
+        if not self.in_memory or self.rendered.pages or self.rendered.key:
+            return None
+        previous = Previous.of(project.output(config))
+        if previous is not None:
+            self.rendered = store.load_pages(project.root)
+        return previous
+
+    def forget_output(self) -> None:
+        """The output folder was removed or emptied: the pages that stood for its files are
+        made again."""
+        self.rendered.pages = {print_: data for print_, data in self.rendered.pages.items()
+                               if isinstance(data, bytes)}
+        self.rendered.feeds = {key: data for key, data in self.rendered.feeds.items()
+                               if isinstance(data, bytes)}
+
     def save_articles(self, project_root: Path) -> None:
         store.save_articles(project_root, self.parsed)
 
@@ -70,7 +91,14 @@ class Reuse:
                  progress: Callable[[str, int, int], None] | None = None
                  ) -> tuple[list[Article], dict[str, str], list[Problem]]:
         """Every article, each file's content hash, and the problems of those that failed.
-        `changed`: the only article files that changed since the last call, if known."""
+        `changed`: the only article files that changed since the last call, if known.
+
+        In memory, the first call starts from the articles the last `digest build` kept in
+        .digest-cache/: the dev server parses only the files changed since."""
+        if self.in_memory and self.parsed.last is None and not self.parsed.entries:
+            kept = store.load_articles(project.root, config)
+            self.parsed.key, self.parsed.entries = kept.key, kept.entries
+            self.parsed.store = kept.store
         return parsing.parse_articles(project, config, self.parsed, changed, progress)
 
     def static_files(self, project: Project, changed: frozenset[str] | None = None

@@ -159,14 +159,16 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             problems.extend(outcome)
     if problems:
         raise DigestError(problems)
+    # A file of the output (Kept) stands for a page as long as the output is not replaced:
+    # the dev server's, whose first rebuild starts from what a build wrote.
     render_cache.pages = {print_: files[page.output] for page, print_ in zip(pages, prints)
-                          if isinstance(files[page.output], bytes)}
+                          if isinstance(files[page.output], (bytes, Kept))}
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
     render_cache.inputs, render_cache.parts = inputs, plan.parts or {}
     render_cache.values = fingerprints.memo
     files.update(made)
     render_cache.feeds = {f"{key} {name}": files[name] for name, key in plan.feed_keys.items()
-                          if isinstance(files[name], bytes)}
+                          if isinstance(files[name], (bytes, Kept))}
     render_cache.fingerprints.update(plan.feed_keys)
     return files
 
