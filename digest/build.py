@@ -152,7 +152,7 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     if search is not None:
         files.update(search.files(config, site.articles, sources, previous))
     files = add_static(files, reuse.static_files(project, changed))
-    warnings = tuple(checks.site_warnings(project, config, site, files.keys()))
+    warnings = tuple(reuse.warnings(project, config, site, files.keys()))
     if options.strict and warnings:
         raise DigestError(list(warnings))
     return Result(site, files, len(pages), _count_feeds(files), 0.0, warnings=warnings,

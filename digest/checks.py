@@ -153,16 +153,18 @@ def left_out(articles: list[Article], now: datetime, drafts: bool, future: bool)
     return f"{' and '.join(said)} left out: {', '.join(flags)}"
 
 
-def site_warnings(project: Project, config: Config, site: Site, outputs) -> list[Problem]:
-    """Every warning about the published articles. `outputs`: the path of every file the
-    build writes (a set or a dict's keys). A look-up or two per link: cheap at any size."""
+def site_warnings(project: Project, config: Config, site: Site, outputs,
+                  articles=None) -> list[Problem]:
+    """Every warning about the published articles (or those of `articles` alone).
+    `outputs`: the path of every file the build writes (a set or a dict's keys). A look-up
+    or two per link: cheap at any size."""
     found: list[Problem] = []
     unlisted: set[str] = set()
     if config.topics and not config.strict_topics:
         listed = {match_key(t.title) for t in config.topics} | {match_key(config.default_topic)}
         unlisted = {t.name for t in site.topics if match_key(t.name) not in listed}
     links = _Links(project, config, site, outputs)
-    for article in site.articles:
+    for article in site.articles if articles is None else articles:
         findings = article.findings
         for line, message in findings.warnings:
             found.append(warning(article.path, line, message))

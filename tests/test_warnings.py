@@ -409,11 +409,32 @@ def test_cached_builds_and_dev_server_rebuilds_warn_as_clean_builds_do(tmp_path,
         fresh = Project.at(copy / "site.yaml")
         return build(fresh, fresh.read_config(), Options(clean=True), NOW, write=False).warnings
 
-    first = build(project, project.read_config(), Options(), NOW).warnings
-    assert len(first) == 3 and first == clean()
+    first = build(project, project.read_config(), Options(), NOW)
+    assert len(first.warnings) == 3 and first.warnings == clean()
+    base = project.read_config().base_path
+    where = {a.path: a.url.removeprefix(base.rstrip("/")) for a in first.site.articles}
     session.rebuild("start", now=NOW)
-    for name, change in steps(root):
+
+    def add(path, text: str) -> None:
+        path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+    linking, linked, going = files[30], files[31], files[33]
+    link = where[linked.relative_to(root).as_posix()]
+    others = [
+        ("link to a heading of another article", lambda: (
+            add(linked, "\n\n## A heading to link to\n\nMore.\n"),
+            add(linking, f"\n\nSee [that part]({link}#a-heading-to-link-to).\n"))),
+        ("remove that heading", lambda: linked.write_text(
+            linked.read_text("utf-8").replace("## A heading to link to", "Plain."), "utf-8")),
+        ("link to an article", lambda: add(
+            linking, f"\n\nSee [this]({where[going.relative_to(root).as_posix()]}).\n")),
+        ("delete that article", lambda: going.unlink()),
+    ]
+    for name, change in [*steps(root), *others]:
         change()
         cached = build(project, project.read_config(), Options(), NOW).warnings
         session.rebuild(name, now=NOW)
         assert cached == session.state.warnings == clean(), name
+        if name in ("remove that heading", "delete that article"):
+            assert any(w.path == linking.relative_to(root).as_posix()
+                       for w in session.state.warnings), name

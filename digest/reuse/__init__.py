@@ -12,6 +12,8 @@ what changed only:
   pages planned then;
 - rendering: a page or feed whose fingerprint is that of last time is not made again
   (`fingerprints`, `rendering`);
+- warnings: in the dev server, an article found without one is not looked at again while
+  no file it could link to goes away;
 - the dev server's first rebuild starts from what the last `digest build` kept: its parsed
   articles, and its output's files for the pages that did not change.
 
@@ -25,12 +27,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from .. import checks
 from ..config import Config
 from ..errors import Problem
 from ..model import Article
 from ..output import Content, Stage
 from ..pages import Page, part_key, parts, plan_part, site_pages
 from ..project import Project
+from ..search import FOLDER as SEARCH_FOLDER
 from ..site import Site, group_site
 from . import parsing, rendering, store
 from .regroup import Grouped, regroup
@@ -55,6 +59,10 @@ class Reuse:
         self._layout: list[tuple[str, object, int]] = []  # the last plan's parts, in order
         self._plans_for: Config | None = None
         self._static: tuple[dict[str, Path], list[Problem]] | None = None
+        # the articles found without a warning, by identity, for these settings and files
+        self._fine: dict[int, Article] = {}
+        self._checked_for: Config | None = None
+        self._outputs: set[str] = set()
 
     @classmethod
     def load(cls, project_root: Path, config: Config) -> Reuse:
@@ -100,6 +108,28 @@ class Reuse:
             self.parsed.key, self.parsed.entries = kept.key, kept.entries
             self.parsed.store = kept.store
         return parsing.parse_articles(project, config, self.parsed, changed, progress)
+
+    def warnings(self, project: Project, config: Config, site: Site, outputs) -> list[Problem]:
+        """`checks.site_warnings`; in memory, an article found without a warning is not
+        looked at again while the settings stay the same and no file it could link to goes
+        away, unless it links to a place in a page (which an edit of that page may remove).
+        The search index's files, whose names change with every edit, are no such file."""
+        if not self.in_memory:
+            return checks.site_warnings(project, config, site, outputs)
+        written = set(outputs)
+        gone = self._outputs - written
+        if self._checked_for != config or any(not name.startswith(_INDEX) for name in gone):
+            self._fine, self._checked_for = {}, config
+        self._outputs = written
+        fine = self._fine
+        todo = [article for article in site.articles if fine.get(id(article)) is not article]
+        found = checks.site_warnings(project, config, site, outputs, todo)
+        warned = {problem.path for problem in found}
+        self._fine = {id(article): article for article in site.articles
+                      if fine.get(id(article)) is article}
+        self._fine.update((id(article), article) for article in todo
+                          if article.path not in warned and _plainly_fine(article, outputs))
+        return found  # the articles not looked at have no warning
 
     def static_files(self, project: Project, changed: frozenset[str] | None = None
                      ) -> tuple[dict[str, Path], list[Problem]]:
@@ -155,3 +185,16 @@ class Reuse:
         return rendering.render_site(project, config, site, pages, layout, now,
                                      self.rendered, sources, previous, stage, meanwhile,
                                      progress)
+
+
+def _plainly_fine(article: Article, outputs) -> bool:
+    """Whether what `checks.site_warnings` says of the article depends on nothing but the
+    article, the settings and the files written: no warning of its own, and every link it
+    has leads to a file written, without a place in it."""
+    findings = article.findings
+    return not findings.warnings and all(
+        not anchor and file in outputs and not file.startswith(_INDEX)
+        for _, file, anchor, _ in findings.links)
+
+
+_INDEX = f"{SEARCH_FOLDER}/"  # where the search index is, in the output
