@@ -23,7 +23,7 @@ after edits with clean builds, tests/test_regroup_properties.py regrouping with 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from datetime import date, datetime
 from pathlib import Path
 
@@ -62,7 +62,7 @@ class Reuse:
         # the articles found without a warning, by identity, for these settings and files
         self._fine: dict[int, Article] = {}
         self._checked_for: Config | None = None
-        self._outputs: set[str] = set()
+        self._outputs: Set[str] = frozenset()
 
     @classmethod
     def load(cls, project_root: Path, config: Config) -> Reuse:
@@ -116,11 +116,10 @@ class Reuse:
         The search index's files, whose names change with every edit, are no such file."""
         if not self.in_memory:
             return checks.site_warnings(project, config, site, outputs)
-        written = set(outputs)
-        gone = self._outputs - written
+        gone = self._outputs - outputs
         if self._checked_for != config or any(not name.startswith(_INDEX) for name in gone):
             self._fine, self._checked_for = {}, config
-        self._outputs = written
+        self._outputs = outputs  # the keys of the files a rebuild made, which it keeps as made
         fine = self._fine
         todo = [article for article in site.articles if fine.get(id(article)) is not article]
         found = checks.site_warnings(project, config, site, outputs, todo)
