@@ -82,6 +82,7 @@ class Session:
             lost = self.output_lost()
             if lost:  # what stood for its files must be made again
                 self.reuse.forget_output()
+                self._search.forget_files()
             # the first rebuild starts from what the last `digest build` wrote, if any
             previous = self.reuse.start_from_build(self.project, config) \
                 if self._manifest is None else None

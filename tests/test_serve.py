@@ -88,7 +88,14 @@ def wait_for_built_index(site: SiteDir) -> None:
     copy.build()
     wait = (copy.out / "search" / "pagefind-entry.json").read_bytes()
     deadline = time.monotonic() + 30
-    while (site.out / "search" / "pagefind-entry.json").read_bytes() != wait:
+
+    def served() -> bytes | None:
+        try:
+            return (site.out / "search" / "pagefind-entry.json").read_bytes()
+        except FileNotFoundError:  # none yet: the output was written without one
+            return None
+
+    while served() != wait:
         assert time.monotonic() < deadline, "the search index was not written"
         time.sleep(0.05)
 
@@ -323,6 +330,28 @@ def test_the_output_removed_while_serving_comes_back(site: SiteDir, serve) -> No
     assert lines.count("was removed") == 1
     # what it wrote is what build writes, once the search index is written behind it
     wait_for_built_index(site)
+    served = site.snapshot()
+    site.build()
+    assert site.snapshot() == served
+
+
+def test_the_output_and_the_cache_removed_while_serving_come_back(site: SiteDir,
+                                                                  serve) -> None:
+    """git clean -xfd takes .digest-cache/ with the output: the pages are written again at
+    the next rebuild, and the search index once it is made again."""
+    site.write(SITE)
+    server = serve()
+    wait_for_index(site.out, b"")  # written behind the first build: not while removing
+    shutil.rmtree(site.out)
+    shutil.rmtree(site.root / ".digest-cache")
+    site.write({"content/alpha.md": article("Alpha, cleaned", "2025-05-01T10:00:00Z",
+                                            topic="World")})
+    server.wait_for("_site/ was removed; writing it whole again")
+    assert "files written" in server.wait_for(" changed: ")  # the removal is seen too
+    assert b"Alpha, cleaned" in page_with(server, "/news/2025/05/01/alpha/", b"Alpha, cleaned")
+    wait_for_built_index(site)
+    lines = "\n".join(server.lines)
+    assert "problem" not in lines and "Traceback" not in lines
     served = site.snapshot()
     site.build()
     assert site.snapshot() == served

@@ -414,6 +414,12 @@ class SearchIndex:
         self._begun = (config, shards, missing,
                        _index_meanwhile(missing, config, self.cache, self.workers))
 
+    def forget_files(self) -> None:
+        """The output was removed or emptied (`git clean -xfd` may have taken the cache
+        too): every shard is looked for on disk again, and indexed again if it is gone;
+        until then the output has no index."""
+        self._last, self._contents = {}, {}
+
     def _plan(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
               ) -> tuple[list[Shard], list[Shard]]:
         """The shards, and those not indexed yet."""
