@@ -124,10 +124,11 @@ class Reuse:
         todo = [article for article in site.articles if fine.get(id(article)) is not article]
         found = checks.site_warnings(project, config, site, outputs, todo)
         warned = {problem.path for problem in found}
-        self._fine = {id(article): article for article in site.articles
-                      if fine.get(id(article)) is article}
-        self._fine.update((id(article), article) for article in todo
-                          if article.path not in warned and _plainly_fine(article, outputs))
+        fine.update((id(article), article) for article in todo
+                    if article.path not in warned and _plainly_fine(article, outputs))
+        if len(fine) > 2 * len(site.articles) + 1000:  # forget the articles gone
+            self._fine = {id(article): article for article in site.articles
+                          if fine.get(id(article)) is article}
         return found  # the articles not looked at have no warning
 
     def static_files(self, project: Project, changed: frozenset[str] | None = None
