@@ -424,7 +424,10 @@ class SearchIndex:
               ) -> tuple[list[Shard], list[Shard]]:
         """The shards, and those not indexed yet."""
         shards = plan_shards(articles, sources, config, self._keys)
-        missing = [s for s in shards if self.fresh or _listing(self.cache, s) is None]
+        # a shard whose files are known (the dev server's, see _shard_files) is not looked
+        # for on disk again
+        missing = [s for s in shards if self.fresh or (s.fingerprint not in self._contents
+                                                       and _listing(self.cache, s) is None)]
         self.fresh, self.indexed = False, 0
         return shards, missing
 
