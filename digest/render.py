@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,11 @@ def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Env
         auto_reload=False,  # a changed template makes a new environment
     )
     locale = i18n.locale_of(config.language, config.locale)
-    environment.install_gettext_translations(  # type: ignore[attr-defined]
-        i18n.translations(config.language, config.locale, config.strings, layouts),
-        newstyle=True)
+    words = i18n.translations(config.language, config.locale, config.strings, layouts)
+    environment.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
+    # `_()` and `gettext()` in one call rather than the extension's three, each word
+    # translated once: a page says a dozen of them, and they cost a tenth of its rendering
+    environment.globals["_"] = environment.globals["gettext"] = _gettext(words)
     environment.globals.update(
         config=config, text_direction="rtl" if i18n.is_right_to_left(
             config.language, config.locale) else "ltr",
@@ -54,6 +57,25 @@ def make_environment(layouts: Path, config: Config, project: Path) -> jinja2.Env
         json_ld=lambda article: Markup(metadata.json_ld(config, article)))
     environment.digest_paths = (layouts, project)  # type: ignore[attr-defined]
     return environment
+
+
+def _gettext(words) -> Callable[..., str]:
+    """Jinja's newstyle gettext: the translation, marked safe when autoescaping, then always
+    formatted with the variables (so that "%%" is "%"); one without variables made once."""
+    made: dict[str, str] = {}
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, string: str, **variables: Any) -> str:
+        escaping = context.eval_ctx.autoescape
+        if not variables and escaping:
+            known = made.get(string)
+            if known is None:
+                known = made[string] = Markup(words.gettext(string)) % variables
+            return known
+        text = words.gettext(string)
+        return (Markup(text) if escaping else text) % variables
+
+    return gettext
 
 
 def render(environment: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
