@@ -10,12 +10,13 @@ corpora are written. For each N: a cold build (no cache, no output) and the part
 does not spread over cores (from cold builds on one worker and on two), a warm build (five
 articles edited), a no-op build, a build after the site's title is edited in site.yaml with
 the number of articles it parsed again, the first rebuild of `digest serve` started on the
-site built, a one-article rebuild through the code path `digest serve` uses, the save-to-reload time in a real browser on a served site, the peak
-memory of the largest process and the size of the output. Builds run `digest build` as a
-separate process; times are medians. The builds include the search index; it is also
-measured alone, in this process: made from nothing (every shard), after five articles
-are edited (only their shards), and with nothing changed, with its size. What it is doing
-goes to stderr as it goes.
+site built, a one-article rebuild through the code path `digest serve` uses, the
+save-to-reload time in a real browser on a served site, the peak memory of the largest
+process and the size of the output. Builds run `digest build` as a separate process;
+times are medians. The builds include the search index; it is also measured alone, in this
+process: made from nothing (every shard), after five articles are edited (only their
+shards), and with nothing changed, with its size. What it is doing goes to stderr as it
+goes.
 """
 
 from __future__ import annotations
@@ -310,7 +311,8 @@ def main() -> None:
                          f"{serial:.2f} ({one:.1f}, {two:.1f})",
                          f"{builds['warm'][0]:.2f}", f"{builds['no-op'][0]:.2f}",
                          f"{builds['title'][0]:.2f}", f"{builds['parsed again'][0]:.0f}",
-                         f"{start:.2f}", f"{rebuild:.0f}", "-" if reload is None else f"{reload:.0f}",
+                         f"{start:.2f}", f"{rebuild:.0f}",
+                         "-" if reload is None else f"{reload:.0f}",
                          f"{peak:.0f}", f"{output:.0f}",
                          f"{search['cold']:.2f} ({search['shards']:.0f})",
                          f"{search['edits']:.2f} ({search['edited shards']:.0f})",

@@ -623,7 +623,8 @@ def test_the_theme_s_gettext_says_what_jinja_s_own_says(tmp_path: Path) -> None:
 
     template = ('{{ _("Search") }}|{{ _("Tagged “%(tag)s”", tag="<b>&") }}|'
                 '{{ gettext("100%% sure") }}|{% trans n=3 %}{{ n }} of <them>{% endtrans %}|'
-                '{% autoescape false %}{{ _("Tagged “%(tag)s”", tag="<i>") }}{% endautoescape %}')
+                '{% autoescape false %}{{ _("Tagged “%(tag)s”", tag="<i>") }}'
+                '{% endautoescape %}')
     said_in: dict[str, str] = {}
     for language in ("fr", "en"):
         config = Config(language=language)
