@@ -184,7 +184,7 @@ class Reuse:
             layout = [("", None, len(pages))]
         return rendering.render_site(project, config, site, pages, layout, now,
                                      self.rendered, sources, previous, stage, meanwhile,
-                                     progress)
+                                     progress, remember=self.in_memory)
 
 
 def _plainly_fine(article: Article, outputs) -> bool:

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 from datetime import date, datetime
 
-from ..model import Article, Heading
+from ..model import Article, Heading, Label
 from ..pages import Pagination
 from .store import RenderCache
 
@@ -22,9 +22,14 @@ class Fingerprints:
 
     def __init__(self, key: str, sources: dict[str, str],
                  articles: dict[int, tuple[Article, bytes]] | None = None,
-                 values: dict[int, tuple[object, bytes]] | None = None):
+                 values: dict[int, tuple[object, bytes]] | None = None,
+                 remember: bool = False):
         self.key = key
         self.sources = sources  # article path -> content hash
+        # whether pages are remembered by what they are made of, for the next rebuild (the
+        # dev server's); a build's process ends with the build
+        self.remember = remember
+        self._labels: dict[Label, bytes] = {}  # each article has its own: known by value
         # Values keep their identity between the dev server's rebuilds: their digests too.
         # Those of the last rebuild are in `_earlier`; those this one used move to `memo`.
         self._earlier = values if values is not None else {}
@@ -72,6 +77,11 @@ class Fingerprints:
             return b"[%d:%b]" % (len(value), b"".join([self._digest(item) for item in value]))
         if kind in _SCALARS:
             return repr(value).encode() + b"\0"
+        if kind is Label:
+            known_label = self._labels.get(value)
+            if known_label is None:
+                known_label = self._labels[value] = self._fields(value, kind)
+            return known_label
         if kind is dict:
             return b"{%b}" % b"".join([self._digest(str(k)) + self._digest(v) for k, v in
                                        sorted(value.items(), key=lambda kv: str(kv[0]))])
@@ -82,15 +92,19 @@ class Fingerprints:
         if known is not None and known[0] is value:
             self.memo[id(value)] = known
             return known[1]
+        digest = self._fields(value, kind)
+        self.memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
+        return digest
+
+    def _fields(self, value: object, kind: type) -> bytes:
+        """A dataclass by its type's name and its fields."""
         names = _FIELDS.get(kind)
         if names is None:
             if not dataclasses.is_dataclass(value):
                 raise TypeError(f"cannot fingerprint {kind.__name__}")
             names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
         parts = (kind.__name__, *(getattr(value, name) for name in names))
-        digest = hashlib.blake2b(self._digest(parts), digest_size=16).digest()
-        self.memo[id(value)] = (value, digest)  # the value is kept so its id stays its own
-        return digest
+        return hashlib.blake2b(self._digest(parts), digest_size=16).digest()
 
     def _article(self, article: Article) -> bytes:
         """An article by its path, its file's content and the names grouping gave its topic
@@ -130,6 +144,8 @@ def page_fingerprints(memory: RenderCache, pages: list, favicon: str | None,
     unchanged article between the dev server's rebuilds) is not digested again, and the
     very page planned last time is not even looked into. `site_pages`: all the pages of the
     site, whose fingerprints are kept for the next time."""
+    if not fingerprints.remember:
+        return [fingerprints.of_page(page, favicon) for page in pages]
     if favicon != memory.favicon:
         memory.by_page, memory.favicon = {}, favicon
     by_page, by_identity = memory.by_page, memory.by_identity

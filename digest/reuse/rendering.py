@@ -82,7 +82,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                 render_cache: RenderCache, sources: dict[str, str],
                 previous: Previous | None = None, stage: Stage | None = None,
                 also: Callable[[], None] | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Content]:
+                progress: Callable[[str, int, int], None] | None = None,
+                remember: bool = False) -> dict[str, Content]:
     """Every page, feed and extra file as bytes, keyed by its path in the output.
 
     A page whose fingerprint (template, title, URL, feeds, context) is the same as last time
@@ -91,11 +92,12 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     With `stage`, many pages to render are written into the new output folder instead of
     returned as bytes; `also` is done by the main process while worker processes render.
     `layout` tells which part of the site each page is of (see layout_fingerprints).
+    `remember`: the pages are remembered by what they are made of, for the next call.
     """
     render_cache.reset_unless(store.settings_key(config, store.template_hashes(project)))
     favicon = project.favicon(config)
     fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles,
-                                render_cache.values)
+                                render_cache.values, remember)
     fingerprints.forget_articles_except(site.articles)
     # The same settings, templates, favicon, published articles (by path and content) and
     # day (which days are "Today" and "Yesterday") plan the same pages: their fingerprints
