@@ -72,6 +72,7 @@ class WriteReport:
     changed: tuple[str, ...] = ()  # the paths that were written or removed
     size: int = 0  # bytes of the whole output, when a build wrote it
     sizes: dict[str, int] | None = None  # each file's size, when a build wrote it
+    text: ManifestText | None = None  # the manifest as written in place, for the next write
 
 
 def check_output_folder(output: Path, project: Path, shown: str) -> None:
@@ -305,7 +306,8 @@ def _cannot_write(output: Path, err: OSError) -> DigestError:
 
 def write_site(files: dict[str, Content], output: Path, mode: Mode = Mode.SWAP, *,
                stage: Stage | None = None, spare: Path | None = None, reuse: bool = True,
-               last: tuple[dict[str, str], dict[str, Content]] | None = None) -> WriteReport:
+               last: tuple[dict[str, str], dict[str, Content]] | None = None,
+               text: ManifestText | None = None) -> WriteReport:
     """Write `files` (relative POSIX paths) as the output folder: one path for every write,
     which brings a folder up to date, writing only the files whose bytes it lacks.
 
@@ -314,14 +316,14 @@ def write_site(files: dict[str, Content], output: Path, mode: Mode = Mode.SWAP, 
     becomes the spare, at `spare`. Nothing is done when the output already holds every byte.
     Mode.IN_PLACE (the dev server's rebuilds): the folder is the output itself, each file
     replaced atomically; `last` is the manifest and files of the last write, whose very
-    objects are not even hashed again. Either way, files digest wrote that are no longer
-    built are removed, and nothing else.
+    objects are not even hashed again, and `text` its manifest's text (WriteReport.text).
+    Either way, files digest wrote that are no longer built are removed, and nothing else.
     """
     try:
         if mode is Mode.IN_PLACE:
             with _writing(output):
                 if last is not None:
-                    return _write_in_place(files, output, *last, None)
+                    return _write_in_place(files, output, *last, None, text)
                 return _write_in_place(files, output, read_manifest(output) or {}, {},
                                        _manifest_time(output))
         own = stage is None
@@ -371,18 +373,23 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
 
 
 def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str, str],
-                    last: dict[str, Content], written: int | None) -> WriteReport:
+                    last: dict[str, Content], written: int | None,
+                    text: ManifestText | None = None) -> WriteReport:
     """The manifest is written once the files are: a server killed midway leaves files newer
     than the manifest, which no later build trusts. `written`: when the manifest read from
     the folder was (None: it is the last write's, in memory); a file is trusted to it while
-    it is as digest wrote it (see _untouched)."""
-    sized: dict[str, tuple[str, int]] = {}
+    it is as digest wrote it (see _untouched). `text`: that manifest's text, if known."""
+    new_manifest: dict[str, str] = {}
+    sized: dict[str, tuple[str, int]] = {}  # the files hashed
     todo: list[str] = []
     for rel, content in files.items():
-        if last.get(rel) is content and rel in manifest:
-            sized[rel] = (manifest[rel], -1)  # the very object written last time
-            continue
+        if last.get(rel) is content:  # the very object written last time
+            digest = manifest.get(rel)
+            if digest is not None:
+                new_manifest[rel] = digest
+                continue
         sized[rel] = digest, size = _hash(content)
+        new_manifest[rel] = digest
         if isinstance(content, Kept):
             continue  # the one already in place
         if manifest.get(rel) == digest:
@@ -390,16 +397,55 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
             if os.path.isfile(path) if written is None else _untouched(path, size, written):
                 continue
         todo.append(rel)
-    new_manifest = {rel: digest for rel, (digest, _) in sized.items()}
     gone = sorted(manifest.keys() - files.keys())
+    known = text if text is not None and text.manifest is manifest else None
+    text = (known.updated(new_manifest, sized) if known is not None else None) \
+        or ManifestText(new_manifest)
     if todo or gone:
         _bring_up_to_date(output, {}, None, {rel: files[rel] for rel in todo},
                           sized, (output, {}, None), inside=True)
         for rel in gone:
             _remove(output, rel)
-        _replace(output, MANIFEST, _manifest_bytes(new_manifest))
+        _replace(output, MANIFEST, text.data())
     return WriteReport(len(todo), len(files) - len(todo), new_manifest, len(gone),
-                       tuple(todo + gone))
+                       tuple(todo + gone), text=text)
+
+
+class ManifestText:
+    """A manifest as its file holds it (see _manifest_bytes), an entry a line: the dev
+    server's next manifest, which differs in a few digests, is made by changing those lines
+    alone rather than sorting and encoding every entry again."""
+
+    def __init__(self, manifest: dict[str, str], lines: list[str] | None = None,
+                 places: dict[str, int] | None = None):
+        self.manifest = manifest
+        self.lines = lines  # None until the text is first needed
+        self.places = places  # each path's line
+
+    def updated(self, manifest: dict[str, str], hashed: dict[str, tuple[str, int]]
+                ) -> ManifestText | None:
+        """The text of `manifest`, which differs from this one at most in the digests of
+        the paths `hashed`; None when their paths differ, or this text was never made."""
+        if self.lines is None or self.places is None \
+                or manifest.keys() != self.manifest.keys():
+            return None
+        lines = self.lines
+        changed = [rel for rel in hashed if manifest[rel] != self.manifest[rel]]
+        if changed:
+            lines = list(lines)
+            for rel in changed:
+                lines[self.places[rel]] = f"{json.dumps(rel)}:{json.dumps(manifest[rel])}"
+        return ManifestText(manifest, lines, self.places)
+
+    def data(self) -> bytes:
+        if self.lines is None:
+            data = _manifest_bytes(self.manifest)
+            text = data.decode()
+            # an entry a line: JSON writes a newline in a string as \n
+            self.lines = text[1:-2].split(",\n") if self.manifest else []
+            self.places = {rel: place for place, rel in enumerate(sorted(self.manifest))}
+            return data
+        return ("{" + ",\n".join(self.lines) + "}\n").encode()
 
 
 def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | None,

@@ -26,7 +26,7 @@ from .build import Options, assemble, build_time
 from .config import Config, override
 from .devserver import DevServer, State
 from .errors import DigestError, Problem, printable
-from .output import MANIFEST, Content, Mode, check_output_folder, write_site
+from .output import MANIFEST, Content, ManifestText, Mode, check_output_folder, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
 from .reuse import CACHE_FOLDER, Reuse
 from .search import SearchIndex, is_index_file
@@ -54,6 +54,7 @@ class Session:
     search_waiting: bool = False
     _written: dict[str, Content] = field(default_factory=dict)
     _manifest: dict[str, str] | None = None
+    _manifest_text: ManifestText | None = None  # its text, as written
     _output: Path | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition)
     notes: list[str] = field(default_factory=list)  # said once, before the next log line
@@ -131,8 +132,10 @@ class Session:
             report = write_site(files, output)
         else:
             report = write_site(files, output, Mode.IN_PLACE,
-                                last=(self._manifest, self._written))
+                                last=(self._manifest, self._written),
+                                text=self._manifest_text)
         self._manifest, self._output = report.manifest, output
+        self._manifest_text = report.text
         return report
 
     def settle(self, now: datetime | None = None) -> list[str]:

@@ -630,3 +630,31 @@ plant("digest.reuse.store", "save_pages", lambda real: die)
     site.write({"content/a.md": article("Alpha one")})
     build(site.root)
     assert "Alpha two" not in (site.root / "site/2025/06/01/a/index.html").read_text()
+
+
+_PATHS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+                 max_size=12)
+_DIGESTS = st.text("0123456789abcdef\"\\\n,:", min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_PATHS, _DIGESTS, max_size=30), st.data())
+def test_the_manifest_text_changed_in_place_is_the_one_written_whole(manifest, data) -> None:
+    """The dev server writes its next manifest by changing the lines of the digests that
+    changed: the bytes are those the whole manifest encodes to, whatever the paths hold."""
+    from digest.output import ManifestText, _manifest_bytes
+
+    text = ManifestText(manifest)
+    assert text.data() == _manifest_bytes(manifest)
+    for _ in range(3):
+        changed = data.draw(st.lists(st.sampled_from(sorted(manifest)), unique=True)
+                            if manifest else st.just([]))
+        new = dict(manifest)
+        hashed = {}
+        for rel in changed:
+            new[rel] = data.draw(_DIGESTS)
+            hashed[rel] = (new[rel], 0)
+        updated = text.updated(new, hashed)
+        assert updated is not None and updated.data() == _manifest_bytes(new)
+        text, manifest = updated, new
+    assert text.updated({**manifest, "another/path": "x"}, {}) is None
