@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -154,7 +155,7 @@ def left_out(articles: list[Article], now: datetime, drafts: bool, future: bool)
 
 
 def site_warnings(project: Project, config: Config, site: Site, outputs,
-                  articles=None) -> list[Problem]:
+                  articles: Iterable[Article] | None = None) -> list[Problem]:
     """Every warning about the published articles (or those of `articles` alone).
     `outputs`: the path of every file the build writes (a set or a dict's keys). A look-up
     or two per link: cheap at any size."""

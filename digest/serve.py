@@ -85,8 +85,7 @@ class Session:
                 self.reuse.forget_output()
                 self._search.forget_files()
             # the first rebuild starts from what the last `digest build` wrote, if any
-            previous = self.reuse.start_from_build(self.project, config) \
-                if self._manifest is None else None
+            previous = self.reuse.start_from_build(self.project, config)
             result = assemble(self.project, config, self.options, now or build_time(),
                               self.reuse, previous, changed=changed if same else None,
                               search=self._search)
