@@ -259,7 +259,8 @@ def _logging_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     real = get_executable()
     log = tmp_path / "pagefind.log"
     wrapper = tmp_path / "pagefind"
-    wrapper.write_text(f"#!/bin/sh\ntee '{log}.'$$ | '{real}' \"$@\"\n")  # a log a process
+    # a log a Pagefind, named for the process that started it and its own
+    wrapper.write_text(f"#!/bin/sh\ntee '{log}.'$PPID.$$ | '{real}' \"$@\"\n")
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
     return log
@@ -276,6 +277,11 @@ def _indexed(log: Path) -> list[str]:
                     urls.append(payload["url"])
         each.unlink()
     return urls
+
+
+def _indexers(log: Path) -> set[str]:
+    """The processes that started a Pagefind."""
+    return {each.name.split(".")[-2] for each in log.parent.glob(log.name + ".*")}
 
 
 def _many(count: int) -> dict[str, str]:
@@ -297,6 +303,27 @@ def test_a_rebuild_indexes_nothing_unless_articles_change(site: SiteDir, tmp_pat
     site.build()  # every page again, no article changed: nothing to index
     assert _indexed(log) == []
     assert "Bay Brief" in site.read("index.html")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_the_index_is_made_in_a_process_for_each_worker(site: SiteDir, tmp_path: Path,
+                                                        monkeypatch, workers: int) -> None:
+    """Each with its own Pagefind: what is done beside Pagefind (the records, its answers,
+    its files) spreads over the cores too, and the shards are shared among them."""
+    log = _logging_pagefind(tmp_path, monkeypatch)
+    monkeypatch.setenv("DIGEST_WORKERS", str(workers))
+    site.write(_many(600))
+    site.build()
+    assert len(json.loads(site.read("search/shards.json"))["shards"]) >= 4
+    assert len(_indexers(log)) == workers
+    indexed = _indexed(log)  # every article once, whichever process indexed it
+    assert len(indexed) == len(set(indexed)) == 600
+    clean = tmp_path / "clean"
+    shutil.copytree(site.root / "content", clean / "content")
+    monkeypatch.setenv("DIGEST_WORKERS", "1")
+    again = SiteDir(clean)
+    again.build()
+    assert snapshot(again.out) == snapshot(site.out)
 
 
 def test_an_edit_indexes_its_shard_alone_and_gives_a_clean_build_s_bytes(

@@ -257,10 +257,12 @@ _CANNOT_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES
 def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: int
                      ) -> Callable[[], None]:
     """Start indexing the shards while the build goes on; the function returned waits for
-    the end and raises what failed. In a process of its own, so that each answer of
-    Pagefind's waits for no lock of this busy process: forked when no other thread runs
-    here (and worker processes can still be forked after it), else (the dev server)
-    started afresh and sent the shards; in a thread where neither can be."""
+    the end and raises what failed. In processes of their own, one for each worker, each
+    with its Pagefind: what this side of Pagefind does (the records, reading its answers,
+    keeping its files) then spreads over the cores, and each answer waits for no lock of
+    this busy process. Forked when no other thread runs here (and worker processes can
+    still be forked after them), else (the dev server) started afresh and sent their
+    shards; in a thread where neither can be."""
     if not shards:
         return lambda: None
     methods = multiprocessing.get_all_start_methods()
@@ -269,28 +271,36 @@ def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: 
         context = multiprocessing.get_context("fork" if forked else "forkserver")
         if not forked:  # the server the process forks from has this module imported already
             context.set_forkserver_preload([__name__])
-        receiving, sending = context.Pipe(duplex=False)
-        # the executable found here, where the settings are those of this process
-        process = context.Process(target=_index_apart, name="digest-search", daemon=True,
-                                  args=(shards, config, cache, workers, pagefind.executable(),
-                                        sending, os.getpid() if forked else None))
-        process.start()
-        sending.close()
+        executable = pagefind.executable()  # found here, with this process's settings
+        started = []
+        for part in _share(shards, workers):
+            receiving, sending = context.Pipe(duplex=False)
+            process = context.Process(target=_index_apart, name="digest-search", daemon=True,
+                                      args=(part, config, cache, executable, sending,
+                                            os.getpid() if forked else None))
+            process.start()
+            sending.close()
+            started.append((process, receiving))
 
-        def wait_for_process() -> None:
-            try:
-                failure = receiving.recv()
-            except EOFError:
-                failure = "the indexing process stopped"
-            finally:
-                receiving.close()
-                process.join()
-            if isinstance(failure, list):
-                raise DigestError(failure)
-            if failure:
-                raise DigestError(problem("site.yaml", 0, f"search: indexing failed: {failure}"))
+        def wait_for_processes() -> None:
+            failures = []
+            for process, receiving in started:
+                try:
+                    failure = receiving.recv()
+                except EOFError:
+                    failure = "the indexing process stopped"
+                finally:
+                    receiving.close()
+                    process.join()
+                if failure:
+                    failures.append(failure)
+            if failures and isinstance(failures[0], list):
+                raise DigestError(failures[0])
+            if failures:
+                raise DigestError(problem("site.yaml", 0,
+                                          f"search: indexing failed: {failures[0]}"))
 
-        return wait_for_process
+        return wait_for_processes
     failed: list[BaseException] = []
 
     def run() -> None:
@@ -310,15 +320,27 @@ def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: 
     return wait_for_thread
 
 
-def _index_apart(shards: list[Shard], config: Config, cache: Path, workers: int,
-                 executable: Path, sending, parent: int | None) -> None:
+def _share(shards: list[Shard], workers: int) -> list[list[Shard]]:
+    """The shards dealt to at most `workers` indexers, largest first to the one with the
+    fewest articles so far, so that they end at about the same time."""
+    parts: list[list[Shard]] = [[] for _ in range(max(1, min(workers, len(shards))))]
+    loads = [0] * len(parts)
+    for shard in sorted(shards, key=lambda s: len(s.articles), reverse=True):
+        least = loads.index(min(loads))
+        parts[least].append(shard)
+        loads[least] += len(shard.articles)
+    return parts
+
+
+def _index_apart(shards: list[Shard], config: Config, cache: Path, executable: Path,
+                 sending, parent: int | None) -> None:
     """index_shards in a process of its own; what failed goes back through `sending`.
     `parent`: the build that forked it, with which it ends."""
     outcome: list | str | None = None
     try:
         if parent is not None:
             end_with(parent)
-        index_shards(shards, config, cache, workers, executable)
+        index_shards(shards, config, cache, 1, executable)
     except DigestError as err:
         outcome = list(err.problems)
     except BaseException as err:  # noqa: BLE001 - told to the build, which says it
