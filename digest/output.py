@@ -58,8 +58,20 @@ class Staged:
     size: int
 
 
-# bytes to write, a file to copy, the file already there, or the file already in the new one
-Content = bytes | Path | Kept | Staged
+@dataclass(frozen=True)
+class Cached:
+    """A file digest keeps in .digest-cache/ and never writes into, known unchanged since it
+    was listed with its sha256 and size (see `untouched`): hard-linked into the output
+    rather than copied, and not read."""
+
+    path: Path
+    digest: str
+    size: int
+
+
+# bytes to write, a file to copy, the file already there, the file already in the new one,
+# or a file of the cache
+Content = bytes | Path | Kept | Staged | Cached
 _TEMPORARY = ".digest-tmp"  # suffix of the files written beside their place, then renamed
 
 
@@ -351,7 +363,7 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
     written = _manifest_time(output) if previous else None
     if (stage.path is None and manifest == previous and written is not None
             and all(isinstance(files[rel], Kept)  # checked when it was kept
-                    or _untouched(os.path.join(output, rel), size_, written)
+                    or untouched(os.path.join(output, rel), size_, written)
                     for rel, (_, size_) in sized.items())):
         return WriteReport(0, len(files), manifest, size=size,  # every byte is there
                            sizes={rel: size_ for rel, (_, size_) in sized.items()})
@@ -378,7 +390,7 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
     """The manifest is written once the files are: a server killed midway leaves files newer
     than the manifest, which no later build trusts. `written`: when the manifest read from
     the folder was (None: it is the last write's, in memory); a file is trusted to it while
-    it is as digest wrote it (see _untouched). `text`: that manifest's text, if known."""
+    it is as digest wrote it (see untouched). `text`: that manifest's text, if known."""
     new_manifest: dict[str, str] = {}
     sized: dict[str, tuple[str, int]] = {}  # the files hashed
     todo: list[str] = []
@@ -394,7 +406,7 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
             continue  # the one already in place
         if manifest.get(rel) == digest:
             path = os.path.join(output, rel)
-            if os.path.isfile(path) if written is None else _untouched(path, size, written):
+            if os.path.isfile(path) if written is None else untouched(path, size, written):
                 continue
         todo.append(rel)
     gone = sorted(manifest.keys() - files.keys())
@@ -455,7 +467,7 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
     """Give `folder` every file of `files` that it lacks, each written beside its place and
     renamed over it (never written into: it may be a hard link to a file of the output).
     `known`: what it holds, by its manifest written at `known_time`, each file trusted
-    while it is as digest wrote it (see _untouched). `source`: the
+    while it is as digest wrote it (see untouched). `source`: the
     output with its manifest and time, whose files with the same bytes are hard-linked
     rather than written. `inside`: the folder is the output, where a link planted on the
     way must not lead a write elsewhere. True, by sorted path, for files the source had."""
@@ -468,7 +480,7 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
         digest, size = sized[rel]
         same.append(had.get(rel) == digest)
         if isinstance(content, Staged) or (known.get(rel) == digest
-                                           and _untouched(base + rel, size, known_time)):
+                                           and untouched(base + rel, size, known_time)):
             continue
         target = _inside(folder, rel) if inside else Path(base + _safe_relative(rel))
         parent = target.parent
@@ -524,7 +536,7 @@ def write_staged(stage: Path, rel: str, data: bytes) -> Staged:
 def _hash(content: Content) -> tuple[str, int]:
     """sha256 and size of bytes or of a file, read a piece at a time; a file (of static/)
     whose stamp is the one it had when this process last read it is not read again."""
-    if isinstance(content, (Kept, Staged)):
+    if isinstance(content, (Kept, Staged, Cached)):
         return content.digest, content.size
     if isinstance(content, bytes):
         return hashlib.sha256(content).hexdigest(), len(content)
@@ -557,6 +569,11 @@ def _unlink(path: Path) -> None:
 def _copy(content: Content, target: Path) -> None:
     if isinstance(content, bytes):
         target.write_bytes(content)
+    elif isinstance(content, Cached):
+        try:
+            os.link(content.path, target)  # neither is ever written into: one file for both
+        except OSError:  # another file system, or links refused
+            shutil.copyfile(content.path, target)
     else:
         shutil.copyfile(content, target)  # a regular file, whatever the source was
 
@@ -688,8 +705,10 @@ def _manifest_time(output: Path) -> int | None:
         return None
 
 
-def _untouched(path: Path | str, size: int, written: int | None) -> bool:
-    """A regular file of the size digest wrote, not changed since the manifest was."""
+def untouched(path: Path | str, size: int, written: int | None) -> bool:
+    """A regular file of the size digest wrote, not changed since `written` (mtime_ns: when
+    the manifest or listing that names it was written; a link to it changes only its
+    ctime)."""
     try:
         info = os.lstat(path)
     except OSError:
@@ -699,7 +718,7 @@ def _untouched(path: Path | str, size: int, written: int | None) -> bool:
 
 
 def _link(source: Path, target: Path, size: int, written: int | None) -> bool:
-    if not _untouched(source, size, written):
+    if not untouched(source, size, written):
         return False
     try:
         os.link(source, target)

@@ -504,13 +504,15 @@ def test_a_full_disk_leaves_the_previous_output(tmpfs: Path) -> None:
 
 def test_a_full_disk_while_pages_are_written_by_workers_leaves_the_previous_output(
         tmpfs: Path, monkeypatch) -> None:
-    """A first build writes its pages from worker processes straight into the new folder."""
+    """A first build writes its pages from worker processes straight into the new folder.
+    (No search index, whose files in the cache could fill the disk first.)"""
     monkeypatch.setattr("digest.reuse.parsing.PARSE_MIN", 4)
     monkeypatch.setattr("digest.reuse.rendering.RENDER_MIN", 4)
     site = SiteDir(tmpfs / "site")
     padding = "Filler paragraph for a full disk. " * 30 + "\n\n"
     site.write({f"content/a{i}.md": article(f"Story {i}", topic=f"T{i % 3}", body=padding * 4)
                 for i in range(20)})
+    site.write({"site.yaml": "search: false\n"})
     site.build()
     before = site.snapshot()
     run = site.digest("build", "--clean")
@@ -518,7 +520,8 @@ def test_a_full_disk_while_pages_are_written_by_workers_leaves_the_previous_outp
     assert "cannot write the output: No space left on device" in run.errors
     assert "Traceback" not in run.errors
     assert site.snapshot() == before
-    assert {p.name for p in site.root.iterdir()} <= {"_site", "content", ".digest-cache"}
+    assert {p.name for p in site.root.iterdir()} <= {"_site", "content", ".digest-cache",
+                                                     "site.yaml"}
 
 
 def test_a_read_only_file_system_leaves_the_previous_output(tmpfs: Path) -> None:

@@ -351,6 +351,34 @@ def test_an_edit_indexes_its_shard_alone_and_gives_a_clean_build_s_bytes(
     assert snapshot(again.out) == snapshot(site.out)
 
 
+def test_the_index_s_files_are_the_cache_s_and_a_write_into_one_is_undone(
+        site: SiteDir, tmp_path: Path) -> None:
+    """The output's search files are hard links to those kept in .digest-cache/ (one file
+    for both, never written into by digest); one written into in place (which writes the
+    cached one too) is found changed: its shard is indexed again and the output is a clean
+    build's."""
+    site.write(_many(300))
+    site.build()
+    cache = site.root / ".digest-cache" / "search"
+    shards = json.loads(site.read("search/shards.json"))["shards"]
+    assert len(shards) >= 2
+    files = [p for p in (site.out / "search").rglob("*.pf_fragment")]
+    cached = {(p.stat().st_ino, p.name) for p in cache.rglob("*.pf_fragment")}
+    assert files and all((p.stat().st_ino, p.name) in cached for p in files)
+
+    victim = next(p for p in files if p.parent.parent.name != "search")
+    with open(victim, "r+b") as stream:  # as a tool that edits a file in place would
+        stream.write(b"\0garbled")
+    site.write({"content/n007.md": article("Note 7, amended", "2025-08-08T07:00:00Z",
+                                           topic="Science", body="Entry 7, amended.")})
+    site.build()
+    clean = tmp_path / "clean"
+    shutil.copytree(site.root / "content", clean / "content")
+    again = SiteDir(clean)
+    again.build()
+    assert snapshot(again.out) == snapshot(site.out)
+
+
 def test_the_dev_server_serves_at_once_and_brings_the_index_up_to_date_behind(
         site: SiteDir, serve) -> None:
     site.write({**SITE, "site.yaml": SITE["site.yaml"].replace("https://example.org/news/",

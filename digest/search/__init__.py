@@ -36,7 +36,7 @@ from pathlib import Path
 from ..config import Config
 from ..errors import DigestError, problem
 from ..model import Article
-from ..output import Content
+from ..output import Cached, Content, untouched
 from ..workers import end_with, threads_running
 from . import pagefind
 
@@ -476,7 +476,15 @@ class SearchIndex:
                                                           "was not written"))
         files: dict[str, Content] = interface_files()
         for shard in shards:
-            files.update(self._shard_files(shard, previous))
+            found = self._shard_files(shard, previous)
+            if found is None:  # its cache was damaged: indexed again
+                shutil.rmtree(self.cache / shard.fingerprint, ignore_errors=True)
+                index_shards([shard], config, self.cache, 1)
+                found = self._shard_files(shard, previous)
+            if found is None:
+                raise DigestError(problem("site.yaml", 0, "search: a shard of the index "
+                                                          "was not written"))
+            files.update(found)
         files[f"{FOLDER}/shards.json"] = shards_json(shards)
         self._last = files
         used = {s.fingerprint for s in shards}
@@ -484,19 +492,27 @@ class SearchIndex:
         self._prune(used)
         return files
 
-    def _shard_files(self, shard: Shard, previous) -> dict[str, Content]:
+    def _shard_files(self, shard: Shard, previous) -> dict[str, Content] | None:
+        """The shard's files, by path in the output; None if a file its cache listed has
+        changed since (written into through a link in the output?)."""
         known = self._contents.get(shard.fingerprint)
         if known is not None:
             return known
-        listing = _listing(self.cache, shard) or []
+        folder = self.cache / shard.fingerprint
+        try:
+            listed = os.stat(folder / _LISTING).st_mtime_ns  # written after the files
+        except OSError:
+            return None
         files: dict[str, Content] = {}
-        for name, digest, size in listing:
+        for name, digest, size in _listing(self.cache, shard) or []:
             rel = shard.folder + name
             kept = previous.kept(rel) if previous is not None else None
             if kept is not None and kept.digest == digest:
                 files[rel] = kept
+            elif untouched(folder / name, size, listed):
+                files[rel] = Cached(folder / name, digest, size)
             else:
-                files[rel] = self.cache / shard.fingerprint / name
+                return None
         if self.background is not None:  # the very objects again: not hashed again
             self._contents[shard.fingerprint] = files
         return files
