@@ -309,13 +309,16 @@ def test_a_rebuild_indexes_nothing_unless_articles_change(site: SiteDir, tmp_pat
 def test_the_index_is_made_in_a_process_for_each_worker(site: SiteDir, tmp_path: Path,
                                                         monkeypatch, workers: int) -> None:
     """Each with its own Pagefind: what is done beside Pagefind (the records, its answers,
-    its files) spreads over the cores too, and the shards are shared among them."""
+    its files) spreads over the cores too, and the shards are shared among them. On one
+    worker, the build's own process indexes, after the pages: one thing at a time."""
     log = _logging_pagefind(tmp_path, monkeypatch)
     monkeypatch.setenv("DIGEST_WORKERS", str(workers))
     site.write(_many(600))
     site.build()
     assert len(json.loads(site.read("search/shards.json"))["shards"]) >= 4
-    assert len(_indexers(log)) == workers
+    indexers = _indexers(log)
+    assert len(indexers) == workers
+    assert (indexers == {str(os.getpid())}) == (workers == 1)
     indexed = _indexed(log)  # every article once, whichever process indexed it
     assert len(indexed) == len(set(indexed)) == 600
     clean = tmp_path / "clean"

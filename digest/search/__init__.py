@@ -429,8 +429,9 @@ class SearchIndex:
               ) -> None:
         """Plan the shards and start indexing the new ones, so that Pagefind works while the
         pages are planned and rendered; `files` waits for it. (The dev server's indexing,
-        in the background, starts in `files`.)"""
-        if not config.search or self.background is not None:
+        in the background, starts in `files`.) On one worker (DIGEST_WORKERS=1, or one
+        core), one thing at a time: the new shards are indexed in `files`, after the pages."""
+        if not config.search or self.background is not None or self.workers < 2:
             return
         shards, missing = self._plan(config, articles, sources)
         self._begun = (config, shards, missing,
