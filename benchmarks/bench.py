@@ -7,13 +7,13 @@
 
 The header names the versions, the machine (cores, usable cores, platform) and where the
 corpora are written. For each N: a cold build (no cache, no output) and the part of it that
-does not spread over cores (from cold builds on one worker and on two), a warm build (five
-articles edited), a no-op build, a build after the site's title is edited in site.yaml with
-the number of articles it parsed again, the first rebuild of `digest serve` started on the
-site built, a one-article rebuild through the code path `digest serve` uses, the
-save-to-reload time in a real browser on a served site, the peak memory of the largest
-process and the size of the output. Builds run `digest build` as a separate process;
-times are medians. The builds include the search index; it is also measured alone, in this
+does not spread over cores (from cold builds on one worker and on two, and from the second's
+time and CPU time), a warm build (five articles edited), a no-op build, a build after the
+site's title is edited in site.yaml with the number of articles it parsed again, the first
+rebuild of `digest serve` started on the site built, a one-article rebuild through the code
+path `digest serve` uses, the save-to-reload time in a real browser on a served site, the
+peak memory of the largest process and the size of the output. Builds run `digest build` as
+a separate process; times are medians. The builds include the search index; it is also measured alone, in this
 process: made from nothing (every shard), after five articles are edited (only their
 shards), and with nothing changed, with its size. What it is doing goes to stderr as it
 goes.
@@ -44,8 +44,10 @@ def note(text: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
-def run_build(site: Path, *args: str, workers: int | None = None) -> tuple[float, float]:
-    """(seconds, peak resident MB) of one `digest build` process and its children."""
+def run_build(site: Path, *args: str, workers: int | None = None
+              ) -> tuple[float, float, float]:
+    """(seconds, peak resident MB, CPU seconds) of one `digest build` process and its
+    children."""
     os.sync()  # what earlier steps wrote or deleted reaches the disk first, not during this one
     env = ENV if workers is None else {**ENV, "DIGEST_WORKERS": str(workers)}
     with tempfile.TemporaryFile() as errors:  # a pipe left unread could fill and stall it
@@ -58,7 +60,7 @@ def run_build(site: Path, *args: str, workers: int | None = None) -> tuple[float
         if process.returncode != 0:
             errors.seek(0)
             raise SystemExit(f"build failed in {site}: {errors.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def edit(site: Path, index: int, stamp: str) -> Path:
@@ -99,7 +101,7 @@ def parsed_again(before: tuple[str, int, set], after: tuple[str, int, set]) -> i
 
 
 def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
-    results: dict[str, list[tuple[float, float]]] = {
+    results: dict[str, list[tuple[float, float, float]]] = {
         "cold": [], "warm": [], "no-op": [], "title": []}
     parsed = []
     for attempt in range(runs):
@@ -120,23 +122,26 @@ def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
                             "utf-8")
         results["title"].append(run_build(site))
         parsed.append(parsed_again(before, cached_articles(site)))
-    summary = {name: (statistics.median(t for t, _ in values), max(m for _, m in values))
+    summary = {name: (statistics.median(t for t, _, _ in values),
+                      max(m for _, m, _ in values))
                for name, values in results.items()}
     summary["parsed again"] = (float(max(parsed)), 0.0)
     return summary
 
 
-def measure_serial(site: Path) -> tuple[float, float, float]:
+def measure_serial(site: Path) -> tuple[float, float, float, float]:
     """The part of a cold build that does not spread over cores, by Amdahl's law from a cold
     build on one worker (T1) and on two (T2): T1 = S + P and T2 = S + P / 2, so
-    S = 2 * T2 - T1. Returns (S, T1, T2)."""
-    times = {}
+    S = 2 * T2 - T1. And again from T2 alone, with the CPU time C2 that build used (its
+    processes' and their children's): C2 = S + P, so S = 2 * T2 - C2, whatever one worker
+    does. Returns (S, T1, T2, S from C2)."""
+    times, cpu = {}, {}
     for workers in (1, 2):
         for leftover in (site / "_site", site / ".digest-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
         note(f"cold build on {workers} worker{'s' if workers > 1 else ''}")
-        times[workers], _ = run_build(site, workers=workers)
-    return 2 * times[2] - times[1], times[1], times[2]
+        times[workers], _, cpu[workers] = run_build(site, workers=workers)
+    return 2 * times[2] - times[1], times[1], times[2], 2 * times[2] - cpu[2]
 
 
 def measure_search(site: Path) -> dict[str, float]:
@@ -280,8 +285,8 @@ def main() -> None:
     print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, {libraries}, "
           f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
           f"{platform.platform(terse=True)}, corpora in {tempfile.gettempdir()}", flush=True)
-    header = ("articles", "cold s", "serial est. s (T1, T2)", "warm s", "no-op s", "title s",
-              "re-parsed",
+    header = ("articles", "cold s", "serial est. s (T1, T2; from CPU)", "warm s", "no-op s",
+              "title s", "re-parsed",
               "serve start s", "rebuild ms", "reload ms", "peak MB", "output MB",
               "search cold s (shards)", "search 5 edits s (shards)", "search no-op s",
               "index MB")
@@ -291,7 +296,7 @@ def main() -> None:
             site = Path(folder)
             note(f"writing {size:,} articles")
             write_corpus(site, size)
-            serial, one, two = measure_serial(site)
+            serial, one, two, from_cpu = measure_serial(site)
             builds = measure_builds(site, arguments.runs or (1 if size >= 50_000 else 3))
             output = sum(path.stat().st_size for path in (site / "_site").rglob("*")
                          if path.is_file()) / 1e6
@@ -308,7 +313,7 @@ def main() -> None:
                                f"(other work on the cores?), so the serial estimate means "
                                f"nothing")
             rows.append((f"{size:,}", f"{builds['cold'][0]:.2f}",
-                         f"{serial:.2f} ({one:.1f}, {two:.1f})",
+                         f"{serial:.2f} ({one:.1f}, {two:.1f}; {from_cpu:.2f})",
                          f"{builds['warm'][0]:.2f}", f"{builds['no-op'][0]:.2f}",
                          f"{builds['title'][0]:.2f}", f"{builds['parsed again'][0]:.0f}",
                          f"{start:.2f}", f"{rebuild:.0f}",
