@@ -494,7 +494,7 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
         if not (origin is not None and (same[-1] or isinstance(content, Kept))
                 and _link(origin / rel, temporary, size, finished)):
             _copy(origin / rel if isinstance(content, Kept) else content, temporary)
-        os.replace(temporary, target)
+        _rename(temporary, target, content)
     return same
 
 
@@ -585,7 +585,13 @@ def _replace(output: Path, rel: str, content: Content) -> None:
     _inside(output, rel)  # the folders just made are real folders, not links
     temporary = target.with_name(f".{target.name}{_TEMPORARY}")
     _copy(content, temporary)
+    _rename(temporary, target, content)
+
+
+def _rename(temporary: Path, target: Path, content: Content) -> None:
     os.replace(temporary, target)
+    if isinstance(content, Cached):  # a link to the file the target already is: rename
+        _unlink(temporary)  # succeeds and leaves both
 
 
 def _remove(output: Path, rel: str) -> None:
