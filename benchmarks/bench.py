@@ -151,7 +151,7 @@ def measure_search(site: Path) -> dict[str, float]:
     from datetime import datetime, timezone
 
     from digest.project import Project
-    from digest.reuse import Reuse
+    from digest.reuse.phases import Reuse
     from digest.search import SearchIndex
     from digest.site import select
     from digest.workers import worker_count
@@ -282,7 +282,7 @@ def main() -> None:
     import digest.cli
 
     libraries = ", ".join(f"{name} {version(name)}" for name in ("Markdown", "Jinja2", "PyYAML"))
-    print(f"digest {digest.cli.VERSION}, Python {platform.python_version()}, {libraries}, "
+    print(f"digest {digest.cli.version()}, Python {platform.python_version()}, {libraries}, "
           f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
           f"{platform.platform(terse=True)}, corpora in {tempfile.gettempdir()}", flush=True)
     header = ("articles", "cold s", "serial est. s (T1, T2; from CPU)", "warm s", "no-op s",

@@ -12,18 +12,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time as dt_time, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import checks
 from .config import Config
 from .errors import DigestError, Problem
-from .feeds.sitemaps import NEWS_WINDOW
 from .model import Article
 from .output import Content, Stage, WriteReport, check_output_folder, write_site
 from .project import Project
-from .reuse import CACHE_FOLDER, SPARE_OUTPUT, Previous, Reuse, snapshot
-from .search import SearchIndex
+from .reuse import CACHE_FOLDER, SPARE_OUTPUT, snapshot
 from .site import Site, select
-from .workers import worker_count
+
+if TYPE_CHECKING:
+    from .reuse.phases import Previous, Reuse
+    from .search import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ def _build(project: Project, config: Config, options: Options, now: datetime,
             return Result(None, {}, told.pages, told.feeds, time.perf_counter() - started,
                           WriteReport(0, 0, {}, size=told.size), told.warnings,
                           told.left_out, told.articles)
+    # the phases' code, loaded only now: a build that would change nothing needs none of it
+    from .reuse.phases import Previous, Reuse
+    from .search import SearchIndex
+    from .workers import worker_count
+
     if write:
         snapshot.forget(cache)  # from here on the output may change
         check_output_folder(output, project.root, config.output)
@@ -199,6 +206,8 @@ def _until(articles: list[Article], now: datetime, site: Site, config: Config
     """The first moment after `now` at which the output changes with time alone: an article
     dated later appears, one leaves the news sitemap, or the next midnight in the site's
     timezone moves the "Today" and "Yesterday" labels of the days shown."""
+    from .feeds.sitemaps import NEWS_WINDOW  # with the phases (see _build)
+
     at, window = now.timestamp(), NEWS_WINDOW.total_seconds()
     later = min((a.stamp for a in articles if a.stamp > at), default=None)
     recent = min((a.stamp for a in articles if a.stamp > at - window), default=None)

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import sys
 from functools import wraps
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 
-from . import scaffold
 from .build import Options, Result, build, build_time
 from .config import Config, override
 from .errors import DigestError, problem
 from .progress import Progress
 from .project import Project
 
-try:
-    VERSION = version("digest")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    VERSION = "0+unknown"
+
+def version() -> str:
+    """digest's version, looked up only when asked (`digest --version`): the lookup loads
+    modules that a build does not need."""
+    from importlib.metadata import PackageNotFoundError, version as installed
+
+    try:
+        return installed("digest")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def _print_version(context: click.Context, _option: click.Parameter, value: bool) -> None:
+    if value and not context.resilient_parsing:
+        click.echo(f"digest, version {version()}")
+        context.exit()
 
 
 def reports_problems(command):
@@ -82,7 +92,8 @@ PAGES_WARNING = 900_000_000
 
 
 @click.group("digest", context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(VERSION, prog_name="digest")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version, help="Show the version and exit.")
 def main() -> None:
     """Turn a folder of Markdown news articles into a static news digest with feeds."""
 
@@ -173,6 +184,8 @@ def _is_loopback(host: str) -> bool:
 @reports_problems
 def new_command(title: str, topic: str | None, config_file: Path | None) -> None:
     """Create a new article file with its front matter."""
+    from . import scaffold  # as the commands below: what a build does not need waits
+
     project, config = load(config_file)
     path = scaffold.new_article(project, config, title, topic, build_time())
     click.echo(f"Created {project.shown(path)}, a draft: remove its line 'draft: true' to "
@@ -207,6 +220,8 @@ def import_command(sources: tuple[str, ...], topic: str | None, tags: tuple[str,
 @reports_problems
 def init_command(folder: Path) -> None:
     """Create a new site in FOLDER that builds at once."""
+    from . import scaffold
+
     scaffold.init_site(folder, build_time())
     click.echo(f"Created a new site in {folder}/. Next: cd {folder} && digest build")
 

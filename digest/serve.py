@@ -28,7 +28,8 @@ from .devserver import DevServer, State
 from .errors import DigestError, Problem, printable
 from .output import MANIFEST, Content, ManifestText, Mode, check_output_folder, write_site
 from .project import ARTICLE_SUFFIXES, Project, is_leftover
-from .reuse import CACHE_FOLDER, Reuse
+from .reuse import CACHE_FOLDER
+from .reuse.phases import Reuse
 from .search import SearchIndex, is_index_file
 from .site import Site
 from .workers import worker_count

@@ -580,7 +580,7 @@ def test_a_build_keeps_the_bodies_it_parses_in_the_cache_not_in_memory(
         corpus: Path, tmp_path: Path, monkeypatch) -> None:
     """Bodies parsed by the workers wait in a file beside bodies.bin, which becomes
     bodies.bin; the next build, reading them from there, writes what a clean build writes."""
-    from digest.reuse import Reuse
+    from digest.reuse.phases import Reuse
     from digest.reuse.store import StoredText
 
     root = tmp_path / "site"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,9 +14,11 @@ import pytest
 from conftest import SiteDir, article
 from digest.build import Options, build
 from digest.project import Project
-from digest.reuse import Reuse, snapshot
+from digest.reuse import snapshot
+from digest.reuse.phases import Reuse
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+RACY_SECONDS = snapshot.RACY_NS / 1e9  # as set in digest, before the fixture below
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +64,24 @@ def test_a_second_build_of_the_same_inputs_reads_no_article(small: SiteDir,
     assert (result.articles, result.pages, result.feeds) == (3, first.pages, first.feeds)
     assert result.report.size == first.report.size
     assert small.snapshot() == before and small.out.stat().st_ino == inode
+
+
+def test_a_build_with_nothing_to_do_loads_none_of_the_phases(small: SiteDir) -> None:
+    """The command line as a user runs it: what a build that changes nothing imports is
+    most of its time, so the phases' code (Markdown, Jinja, the worker pool, the search
+    index) is left unloaded."""
+    script = ("import sys\nfrom digest.cli import main\nsys.argv = ['digest', 'build']\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(name for name in sys.modules if name.split('.')[0] in "
+              "('markdown', 'jinja2', 'multiprocessing', 'concurrent') or name in "
+              "('digest.reuse.phases', 'digest.search', 'digest.render')))")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+    time.sleep(RACY_SECONDS + 0.1)  # that process trusts no stamp younger
+    for _ in range(2):  # the second, at least, finds nothing to do
+        ran = subprocess.run([sys.executable, "-c", script], cwd=small.root, env=env,
+                             capture_output=True, text=True, check=True)
+    told, loaded = ran.stdout.strip().splitlines()
+    assert told.startswith("Built 2 articles") and loaded == "[]"
 
 
 @pytest.mark.parametrize("change", [
