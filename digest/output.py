@@ -369,7 +369,7 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
                            sizes={rel: size_ for rel, (_, size_) in sized.items()})
     target = stage.open()
     same = _bring_up_to_date(target, stage.known, stage.known_time, files, sized,
-                             (output, previous, written))
+                             (output, previous, written), fresh=target != stage.spare)
     for rel in sorted(stage.known.keys() - manifest.keys()):
         _remove(target, rel)
     (target / MANIFEST).write_bytes(_manifest_bytes(manifest))
@@ -463,16 +463,19 @@ class ManifestText:
 def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | None,
                       files: dict[str, Content], sized: dict[str, tuple[str, int]],
                       source: tuple[Path, dict[str, str], int | None] | None,
-                      inside: bool = False) -> list[bool]:
+                      inside: bool = False, fresh: bool = False) -> list[bool]:
     """Give `folder` every file of `files` that it lacks, each written beside its place and
     renamed over it (never written into: it may be a hard link to a file of the output).
     `known`: what it holds, by its manifest written at `known_time`, each file trusted
     while it is as digest wrote it (see untouched). `source`: the
     output with its manifest and time, whose files with the same bytes are hard-linked
     rather than written. `inside`: the folder is the output, where a link planted on the
-    way must not lead a write elsewhere. True, by sorted path, for files the source had."""
+    way must not lead a write elsewhere. `fresh`: a new folder of this build's, where
+    nothing is in a file's place, so each is made there at once, and only what is
+    found in the way is replaced. True, by sorted path, for files the source had."""
     base = os.fspath(folder) + os.sep
     origin, had, finished = source if source is not None else (None, {}, None)
+    from_base = os.fspath(origin) + os.sep if origin is not None else ""
     made: set[str] = set()
     same = []
     for rel in sorted(files):
@@ -482,20 +485,48 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
         if isinstance(content, Staged) or (known.get(rel) == digest
                                            and untouched(base + rel, size, known_time)):
             continue
-        target = _inside(folder, rel) if inside else Path(base + _safe_relative(rel))
-        parent = target.parent
+        target = os.fspath(_inside(folder, rel)) if inside else base + _safe_relative(rel)
+        parent, _, name = target.rpartition(os.sep)
         if parent not in made:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             if inside:
                 _inside(folder, rel)  # the folders just made are real folders
             made.add(parent)
-        temporary = parent / f".{target.name}{_TEMPORARY}"
+        linked = None  # the source's file, when it holds these bytes as digest wrote them
+        if (origin is not None and (same[-1] or isinstance(content, Kept))
+                and untouched(from_base + rel, size, finished)):
+            linked = from_base + rel
+        if fresh and _create(content, target, linked):
+            continue
+        temporary = f"{parent}{os.sep}.{name}{_TEMPORARY}"
         _unlink(temporary)  # a killed build's, which may be a link to a file of the output
-        if not (origin is not None and (same[-1] or isinstance(content, Kept))
-                and _link(origin / rel, temporary, size, finished)):
-            _copy(origin / rel if isinstance(content, Kept) else content, temporary)
+        if not (linked is not None and _link(linked, temporary)):
+            _copy(from_base + rel if isinstance(content, Kept) else content, temporary)
         _rename(temporary, target, content)
     return same
+
+
+def _create(content: Content, target: str, linked: str | None) -> bool:
+    """Make `target` where nothing is, as a link to `linked` or to a cached file, or with
+    the bytes; False, with nothing done, when something is in the way, or a link cannot be
+    made (another file system, say)."""
+    if linked is None and isinstance(content, Cached):
+        linked = content.path
+    try:
+        if linked is not None:
+            os.link(linked, target)
+        elif isinstance(content, bytes):
+            with open(target, "xb") as stream:  # never into a file found in the way
+                stream.write(content)
+        else:
+            return False
+    except FileExistsError:
+        return False
+    except OSError:
+        if linked is None:
+            raise
+        return False
+    return True
 
 
 @contextmanager
@@ -559,16 +590,17 @@ _HASHED: dict[str, tuple[tuple[int, ...], tuple[str, int]]] = {}
 _RACY_NS = 2_000_000_000
 
 
-def _unlink(path: Path) -> None:
+def _unlink(path: Path | str) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
 
 
-def _copy(content: Content, target: Path) -> None:
+def _copy(content: Content, target: Path | str) -> None:
     if isinstance(content, bytes):
-        target.write_bytes(content)
+        with open(target, "wb") as stream:
+            stream.write(content)
     elif isinstance(content, Cached):
         try:
             os.link(content.path, target)  # neither is ever written into: one file for both
@@ -588,7 +620,7 @@ def _replace(output: Path, rel: str, content: Content) -> None:
     _rename(temporary, target, content)
 
 
-def _rename(temporary: Path, target: Path, content: Content) -> None:
+def _rename(temporary: Path | str, target: Path | str, content: Content) -> None:
     os.replace(temporary, target)
     if isinstance(content, Cached):  # a link to the file the target already is: rename
         _unlink(temporary)  # succeeds and leaves both
@@ -723,9 +755,7 @@ def untouched(path: Path | str, size: int, written: int | None) -> bool:
             and info.st_mtime_ns <= written)
 
 
-def _link(source: Path, target: Path, size: int, written: int | None) -> bool:
-    if not untouched(source, size, written):
-        return False
+def _link(source: str, target: str) -> bool:
     try:
         os.link(source, target)
         return True
@@ -734,8 +764,9 @@ def _link(source: Path, target: Path, size: int, written: int | None) -> bool:
 
 
 def _safe_relative(rel: str) -> str:
-    path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in rel or "\0" in rel:
+    parts = rel.split("/")
+    if (rel.startswith("/") or ".." in parts or not rel.strip("/.") or "\\" in rel
+            or "\0" in rel):
         raise DigestError(problem(rel, 0, "refusing to write outside the output folder"))
     return rel
 

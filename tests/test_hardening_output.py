@@ -4,6 +4,7 @@ folders. The previous output stays byte-identical, and the next build cleans up 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import random
 import re
@@ -186,7 +187,7 @@ def can_exchange(folder: Path) -> bool:
 # it in; the others bring the spare output in .digest-cache/ up to date and swap that in.
 MOMENTS = {
     "while files are written": (("--clean",), False, """
-plant("digest.output", "_copy", before(30))
+plant("digest.output", "_create", before(30))
 """),
     "just before the manifest is complete": (("--clean",), False, """
 plant("digest.output", "_manifest_bytes", lambda real: die)
@@ -451,14 +452,15 @@ def test_a_write_that_fails_leaves_the_previous_output(site: SiteDir, monkeypatc
     site.write({"content/a.md": article("Second")})
     calls = []
 
-    def failing_copy(content, target):
+    real = output_module._create
+
+    def failing_create(content, target, linked):  # how --clean writes into its new folder
         calls.append(target)
         if len(calls) == 5:
             raise OSError(error, os.strerror(error), str(target))
-        output_module.Path(target).write_bytes(content if isinstance(content, bytes) else
-                                               content.read_bytes())
+        return real(content, target, linked)
 
-    monkeypatch.setattr(output_module, "_copy", failing_copy)
+    monkeypatch.setattr(output_module, "_create", failing_create)
     run = site.digest("build", "--clean")
     assert run.exit_code == 1
     assert f"cannot write the output: {os.strerror(error)}" in run.errors
@@ -585,6 +587,32 @@ def test_a_dev_server_killed_midway_never_lets_a_stale_file_be_reused(tmp_path: 
         else:
             write_site(first, out, Mode.IN_PLACE)
         assert (out / "a.html").read_bytes() == b"A1" and (out / "b.html").read_bytes() == b"B1"
+
+
+def test_a_file_found_in_a_new_folder_s_way_is_replaced_not_written_into(tmp_path: Path
+                                                                       ) -> None:
+    """A new output folder is written without a temporary name for each file, as nothing can
+    be in the way; whatever is (a link to someone's file, planted while the build ran) is
+    replaced, and what it leads to is left as it was."""
+    theirs = tmp_path / "theirs.txt"
+    theirs.write_text("not digest's")
+    cached = tmp_path / "cached.bin"
+    cached.write_bytes(b"indexed")
+    listed = output_module.Cached(cached, hashlib.sha256(b"indexed").hexdigest(), 7)
+    out = tmp_path / "out"
+    stage = output_module.Stage(out)
+    try:
+        folder = stage.open()
+        (folder / "a").mkdir()
+        for rel in ("a/page.html", "a/index.bin"):
+            os.link(theirs, folder / rel)
+        write_site({"a/page.html": b"<p>ours</p>", "a/index.bin": listed}, out, stage=stage)
+    finally:
+        stage.close()
+    assert theirs.read_text() == "not digest's"
+    assert (out / "a" / "page.html").read_bytes() == b"<p>ours</p>"
+    assert (out / "a" / "index.bin").stat().st_ino == cached.stat().st_ino
+    assert output_module.foreign_files(out) == []
 
 
 def test_two_builds_at_once_take_turns(corpus: Path, tmp_path: Path) -> None:
