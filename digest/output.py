@@ -194,14 +194,25 @@ def _entries(folder: str, prefix: str) -> list[str]:
 
 
 def _folders(manifest: dict[str, str]) -> set[str]:
-    """The folders that hold the manifest's files, and those above them ('' the top)."""
+    """The folders that hold the manifest's files, and those above them ('' the top); not
+    worked out again for the very manifests of the last two calls (the output's and the
+    spare's)."""
+    known = _folders_of.get(id(manifest))
+    if known is not None and known[0] is manifest:
+        return known[1]
     folders = {""}
     for rel in manifest:
         folder = rel.rpartition("/")[0]
         while folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]
+    if len(_folders_of) > 1:
+        _folders_of.clear()
+    _folders_of[id(manifest)] = (manifest, folders)  # kept alive: the id stays its own
     return folders
+
+
+_folders_of: dict[int, tuple[dict[str, str], set[str]]] = {}
 
 
 def _not_listed(present: list[str], manifest: dict[str, str]) -> list[str]:
@@ -370,8 +381,7 @@ def _write_swapped(files: dict[str, Content], output: Path, stage: Stage,
     target = stage.open()
     same = _bring_up_to_date(target, stage.known, stage.known_time, files, sized,
                              (output, previous, written), fresh=target != stage.spare)
-    for rel in sorted(stage.known.keys() - manifest.keys()):
-        _remove(target, rel)
+    _remove(target, sorted(stage.known.keys() - manifest.keys()))
     (target / MANIFEST).write_bytes(_manifest_bytes(manifest))
     if os.path.lexists(output):
         _refuse_foreign(output, str(output))  # again: something may have come meanwhile
@@ -416,8 +426,7 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
     if todo or gone:
         _bring_up_to_date(output, {}, None, {rel: files[rel] for rel in todo},
                           sized, (output, {}, None), inside=True)
-        for rel in gone:
-            _remove(output, rel)
+        _remove(output, gone)
         _replace(output, MANIFEST, text.data())
     return WriteReport(len(todo), len(files) - len(todo), new_manifest, len(gone),
                        tuple(todo + gone), text=text)
@@ -626,13 +635,28 @@ def _rename(temporary: Path | str, target: Path | str, content: Content) -> None
         _unlink(temporary)  # succeeds and leaves both
 
 
-def _remove(output: Path, rel: str) -> None:
-    path = _inside(output, rel)
-    path.unlink(missing_ok=True)
-    folder = path.parent
-    while folder != output and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def _remove(output: Path, rels: list[str]) -> None:
+    """Remove files digest wrote, and the folders they leave empty; each folder on the way
+    is looked at once, and refused if it is a link that leads out of the output."""
+    folders: dict[str, list[str]] = {}
+    for rel in rels:
+        folder, _, name = _safe_relative(rel).rpartition("/")
+        folders.setdefault(folder, []).append(name)
+    base = os.fspath(output)
+    for folder, names in folders.items():
+        if folder:
+            path = os.fspath(_inside(output, f"{folder}/{names[0]}").parent)
+        else:
+            path = base
+        for name in names:
+            _unlink(f"{path}/{name}")
+    for folder in sorted(folders, key=len, reverse=True):  # the deepest first
+        while folder:
+            try:
+                os.rmdir(f"{base}/{folder}")  # only an empty one; not a link
+            except OSError:
+                break
+            folder = folder.rpartition("/")[0]
 
 
 def _inside(output: Path, rel: str) -> Path:
