@@ -103,27 +103,25 @@ class Project:
         found: list[tuple[str, bytes | None, tuple[int, int, int, int]]] = []
         # a link or a pipe among the images of content/ does no harm: digest never reads them
         files, problems = self._scan(self.content, wanted=lambda path: path.name.endswith(
-            ARTICLE_SUFFIXES))
+            ARTICLE_SUFFIXES), stats=True)
         seen: set[str] = set()
         root = len(str(self.root)) + 1
-        for path in files:
-            if not path.name.endswith(ARTICLE_SUFFIXES):
+        for name, info in files:
+            if not name.endswith(ARTICLE_SUFFIXES):
                 continue
-            name = str(path)
             shown = name[root:].replace(os.sep, "/")  # self.shown(path), quicker
+            too_big = size_problem(info.st_size, shown)
+            if too_big:  # refused before it is read, so it cannot fill the memory
+                problems.append(too_big)
+                continue
+            stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
             try:
-                info = os.stat(name)
-                too_big = size_problem(info.st_size, shown)
-                if too_big:  # refused before it is read, so it cannot fill the memory
-                    problems.append(too_big)
-                    continue
-                stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
                 if known is None:
                     unread = unchanged is not None and unchanged(shown, stamp)
-                    found.append((shown, None if unread else path.read_bytes(), stamp))
+                    found.append((shown, None if unread else _read(name), stamp))
                     continue
                 if shown not in known or known[shown][0] != stamp:
-                    known[shown] = (stamp, path.read_bytes())
+                    known[shown] = (stamp, _read(name))
                 found.append((shown, known[shown][1], stamp))
                 seen.add(shown)
             except OSError as err:
@@ -177,12 +175,14 @@ class Project:
         files, problems = self._scan(self.static, hidden=True)
         return {path.relative_to(self.static).as_posix(): path for path in files}, problems
 
-    def _scan(self, folder: Path, hidden: bool = False,
-              wanted=lambda path: True) -> tuple[list[Path], list[Problem]]:
+    def _scan(self, folder: Path, hidden: bool = False, wanted=lambda path: True,
+              stats: bool = False) -> tuple[list, list[Problem]]:
+        """`scan`, with each file's problems as the project shows them; with `stats`, each
+        file as its path (a string) and its stat, the file a link leads to's."""
         if os.path.islink(folder) and not _inside(folder, self.root):
             return [], [problem(self.shown(folder), 0, "a symbolic link out of the project; "
                                                        "move the folder into it instead")]
-        files, refused = scan(folder, hidden)
+        files, refused = _scan_stats(folder, hidden) if stats else scan(folder, hidden)
         return files, [problem(self.shown(path), 0, why) for path, why in refused
                        if why in _ABOUT_FOLDERS or wanted(path)]
 
@@ -216,35 +216,41 @@ def scan(folder: Path, hidden: bool = False,
     would hang a read) are refused. With `every_name`, hidden files and leftovers are
     checked too, though not returned.
     """
-    files: list[Path] = []
+    files, refused = _scan_stats(folder, hidden, every_name)
+    return [Path(path) for path, _ in files], refused
+
+
+def _scan_stats(folder: Path, hidden: bool = False, every_name: bool = False
+                ) -> tuple[list[tuple[str, os.stat_result]], list[tuple[Path, str]]]:
+    """`scan`, each file as its path and its stat (the file a link leads to's)."""
+    files: list[tuple[str, os.stat_result]] = []
     refused: list[tuple[Path, str]] = []
     if not os.path.lexists(folder):
         return files, refused
     if not os.path.isdir(folder):
         return files, [(folder, "is not a folder")]
     root, name = os.path.realpath(folder), folder.name
-    pending = [(folder, False)]  # a folder, and whether it is one of those skipped
+    pending = [(os.fspath(folder), False)]  # a folder, and whether it is one of those skipped
     while pending:
         current, skipped_folder = pending.pop()
         try:
             entries = sorted(os.scandir(current), key=lambda entry: entry.name)
         except OSError:
-            refused.append((current, _UNREADABLE_FOLDER))
+            refused.append((Path(current), _UNREADABLE_FOLDER))
             continue
-        folders: list[tuple[Path, bool]] = []
+        folders: list[tuple[str, bool]] = []
         for entry in entries:
-            path = Path(entry.path)
             skipped = skipped_folder or is_leftover(entry.name) or (
                 entry.name.startswith(".") and not hidden)
             if skipped and not every_name:
                 continue
-            why = _refusal(entry, root, name)
-            if why is None and entry.is_dir(follow_symlinks=False):
-                folders.append((path, skipped))
+            why, info = _refusal(entry, root, name)
+            if why is None and stat.S_ISDIR(info.st_mode) and not entry.is_symlink():
+                folders.append((entry.path, skipped))
             elif why is None and not skipped:
-                files.append(path)
+                files.append((entry.path, info))
             elif why and not (skipped and why == _NOTHING):  # an editor's lock is a dead link
-                refused.append((path, why))
+                refused.append((Path(entry.path), why))
         pending.extend(reversed(folders))
     return files, refused
 
@@ -255,24 +261,31 @@ _UNREADABLE_FOLDER = "cannot read this folder"
 _ABOUT_FOLDERS = (_FOLDER_LINK, _UNREADABLE_FOLDER, "is not a folder")
 
 
-def _refusal(entry: os.DirEntry, root: str, name: str) -> str | None:
-    """Why digest will not read this entry of the folder `name` (really at `root`), or None."""
+def _refusal(entry: os.DirEntry, root: str, name: str
+             ) -> tuple[str | None, os.stat_result | None]:
+    """Why digest will not read this entry of the folder `name` (really at `root`), or None
+    and its stat (the file a link leads to's)."""
     if entry.is_symlink():
         target = os.path.realpath(entry.path)
         if os.path.isdir(target):
-            return _FOLDER_LINK
+            return _FOLDER_LINK, None
         if not (target == root or target.startswith(root + os.sep)):
             return (f"a symbolic link to something outside {name}/; copy the file in "
-                    "instead (digest never reads outside the project)")
+                    "instead (digest never reads outside the project)"), None
         if not os.path.exists(target):
-            return _NOTHING
+            return _NOTHING, None
     try:
-        mode = entry.stat().st_mode
+        info = entry.stat()
     except OSError as err:
-        return f"cannot read: {err.strerror}"
-    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
-        return None
-    return "not a regular file (a pipe, socket or device); digest reads only files"
+        return f"cannot read: {err.strerror}", None
+    if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode):
+        return None, info
+    return "not a regular file (a pipe, socket or device); digest reads only files", None
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 def is_leftover(name: str) -> bool:
