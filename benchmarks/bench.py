@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import marshal
 import os
 import platform
 import shutil
@@ -75,13 +76,13 @@ def edit(site: Path, index: int, stamp: str) -> Path:
 
 def cached_articles(site: Path) -> tuple[str, int, set[tuple[str, str]]]:
     """The parse cache's settings key, its file's inode, and the (path, content hash) of each
-    article in it."""
-    path = site / ".digest-cache" / "articles.jsonl"
+    article in it (a header line of JSON, then the records in marshal's format)."""
+    path = site / ".digest-cache" / "articles.bin"
     with open(path, "rb") as stream:
         inode = os.fstat(stream.fileno()).st_ino
-        lines = stream.read().splitlines()
-    return (json.loads(lines[0])["key"], inode,
-            {tuple(json.loads(line)[:2]) for line in lines[1:]})
+        head, _, payload = stream.read().partition(b"\n")
+    return (json.loads(head)["key"], inode,
+            {(record[0], record[1]) for record in marshal.loads(payload)})
 
 
 def parsed_again(before: tuple[str, int, set], after: tuple[str, int, set]) -> int:

@@ -107,6 +107,28 @@ def assert_refused_and_untouched(site: SiteDir, good: dict[str, str],
     assert site.snapshot() == before
 
 
+def read_cache(path: Path) -> tuple[dict, object]:
+    """A file of .digest-cache/ as digest writes it: a header line of JSON, then a value
+    in marshal's format."""
+    import json
+    import marshal
+
+    head, _, payload = path.read_bytes().partition(b"\n")
+    return json.loads(head), marshal.loads(payload)
+
+
+def write_cache(path: Path, header: dict, value: object) -> None:
+    """Write a file of .digest-cache/ as digest would, with a digest that vouches for it."""
+    import json
+    import marshal
+
+    from digest.reuse.store import content_hash
+
+    payload = marshal.dumps(value)
+    path.write_bytes(json.dumps({**header, "digest": content_hash(payload)}).encode()
+                     + b"\n" + payload)
+
+
 def article(title: str = "A title", date: str = "2025-06-01T10:00:00Z", body: str = "Body text.",
             **fields: str) -> str:
     """An article's text, front matter from keyword arguments written as they are."""

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SiteDir
+from conftest import SiteDir, read_cache, write_cache
 from digest.build import Options, build
 from digest.project import Project
 from digest.serve import Session
@@ -186,7 +186,7 @@ def test_cached_parallel_builds_equal_clean_serial_builds(corpus: Path, tmp_path
         result = build(project, project.read_config(), Options(), NOW)
         assert result.report is not None
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
-    assert (root / ".digest-cache/articles.jsonl").is_file()
+    assert (root / ".digest-cache/articles.bin").is_file()
 
 
 def test_a_no_op_build_renders_nothing_and_writes_nothing(corpus: Path, tmp_path: Path) -> None:
@@ -252,46 +252,59 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
     first = SiteDir(root).snapshot()
-    for name in ("articles.jsonl", "pages.json"):
+    for name in ("articles.bin", "pages.bin", "files.bin"):
         (root / f".digest-cache/{name}").write_bytes(b"{not json\n[1, 2]\n")
     build(project, project.read_config(), Options(), NOW)
     assert SiteDir(root).snapshot() == first
 
 
-def test_a_cache_from_another_version_or_with_wrong_types_is_ignored(
+def test_a_cache_from_another_version_damaged_or_with_wrong_types_is_ignored(
         corpus: Path, tmp_path: Path) -> None:
-    import json
-
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
     first = SiteDir(root).snapshot()
-    articles = root / ".digest-cache/articles.jsonl"
-    header, *lines = [json.loads(line) for line in articles.read_bytes().splitlines()]
+    articles, pages = root / ".digest-cache/articles.bin", root / ".digest-cache/pages.bin"
+    header, records = read_cache(articles)
+    whole = articles.read_bytes()
 
-    def lines_of(header: object, entries: list) -> str:
-        return "".join(json.dumps(value) + "\n" for value in (header, *entries))
+    def changed(record: tuple, place: int, value: object) -> tuple:
+        return (*record[:place], value, *record[place + 1:])
 
-    for text in (lines_of({**header, "format": 1}, lines),
-                 lines_of(header, [["x", "y", {"title": 5}]]),
-                 lines_of(header, [[path, digest, {**item, "title": ["not", "text"]}]
-                                   for path, digest, item in lines]),
-                 lines_of(header, lines)[:-200], "", "\n\n"):
-        articles.write_text(text, "utf-8")
-        (root / ".digest-cache/pages.json").write_text('{"format": 3, "key": 1}', "utf-8")
+    forged = [({**header, "format": 1}, records),
+              (header, [("x", "y", {"title": 5})]),
+              (header, [changed(r, 2, ["not", "text"]) for r in records]),  # the title
+              (header, [changed(r, 8, (("Tag", 5),)) for r in records]),  # the tags
+              (header, [changed(r, 17, r[17][:3]) for r in records]),  # findings cut short
+              (header, [changed(r, 15, (0, 10**12)) for r in records]),  # a body past the end
+              (header, {"not": "a list"})]
+    for content in [*forged, whole[:-200], whole[:len(whole) // 2] + b"x" * (len(whole) // 2),
+                    b"", b"\n\n"]:
+        if isinstance(content, bytes):
+            articles.write_bytes(content)
+        else:
+            write_cache(articles, *content)
+        write_cache(pages, {"format": header["format"], "key": 1}, ({}, {}, "", 5))
+        write_cache(root / ".digest-cache/files.bin", {"format": header["format"]},
+                    {"content/x.md": ((1, 2, 3, "4"), "0" * 32), "content/y.md": 5})
         build(project, project.read_config(), Options(), NOW)
         assert SiteDir(root).snapshot() == first
 
 
-def test_front_matter_json_cannot_hold_is_parsed_again_not_cached_wrong(
+def test_front_matter_the_cache_cannot_give_back_is_parsed_again_not_cached_wrong(
         site: SiteDir) -> None:
     site.write({"content/a.md": "---\ntitle: A\ndate: 2025-01-01\ncounts: {1: one}\n---\nx\n",
-                "layouts/article.html": "{{ article.extra.counts }}"})
+                "content/b.md": "---\ntitle: B\ndate: 2025-01-01\nquotient: .nan\n---\nx\n",
+                "layouts/article.html": "{{ article.extra.get('counts', '') }}"
+                                         "{{ article.extra.get('quotient', '') }}"})
     site.build()
-    first = site.read("2025/01/01/a/index.html")
+    first = site.read("2025/01/01/a/index.html"), site.read("2025/01/01/b/index.html")
     site.build()
-    assert site.read("2025/01/01/a/index.html") == first == "{1: &#39;one&#39;}"
+    assert (site.read("2025/01/01/a/index.html"), site.read("2025/01/01/b/index.html")) \
+        == first == ("{1: &#39;one&#39;}", "nan")
+    _, records = read_cache(site.root / ".digest-cache/articles.bin")
+    assert [record[0] for record in records] == ["content/a.md"]  # not a value equal to none
 
 
 def test_a_worker_that_dies_leaves_the_work_to_the_main_process(site: SiteDir,
@@ -352,13 +365,13 @@ def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: P
     shutil.copytree(corpus, root)
     project = Project.at(root / "site.yaml")
     build(project, project.read_config(), Options(), NOW)
-    (root / ".digest-cache/.articles.jsonl.99999.tmp").write_text("half")
-    (root / ".digest-cache/.pages.json.99999.tmp").write_text("half")
+    (root / ".digest-cache/.articles.bin.99999.tmp").write_text("half")
+    (root / ".digest-cache/.pages.bin.99999.tmp").write_text("half")
     (root / ".digest-cache/.bodies.bin.99999.tmp").write_text("half")
     edit_title(sorted((root / "content").rglob("*.md"))[0], "Saved again")
     build(project, project.read_config(), Options(), NOW)
     assert sorted(p.name for p in (root / ".digest-cache").iterdir()) == [
-        ".gitignore", "articles.jsonl", "bodies.bin", "files.json", "output", "pages.json",
+        ".gitignore", "articles.bin", "bodies.bin", "files.bin", "output", "pages.bin",
         "search"]
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SiteDir, article, assert_refused_and_untouched
+from conftest import SiteDir, article, assert_refused_and_untouched, read_cache, write_cache
 from digest.errors import DigestError
 from digest.yamltext import load_mapping
 from test_browser import browser, page  # noqa: F401 - fixtures: Chromium, and a page in it
@@ -258,15 +258,11 @@ def test_a_warm_build_warns_from_the_cache_without_parsing_again(site: SiteDir,
 
 def test_a_cache_without_findings_is_not_used(site: SiteDir) -> None:
     """A cache written before warnings existed would hide them: its format is refused."""
-    import json
-
     site.write({**GOOD, "content/bad.md": "---\ntitle: T\ndate: 2025-01-01\n---\n[x](/no/)\n"})
     cold = site.build()
-    cache = site.root / ".digest-cache/articles.jsonl"
-    header, *lines = [json.loads(line) for line in cache.read_bytes().splitlines()]
-    for entry in lines:
-        del entry[2]["findings"]
-    cache.write_text("".join(json.dumps(v) + "\n" for v in (header, *lines)), "utf-8")
+    cache = site.root / ".digest-cache/articles.bin"
+    header, records = read_cache(cache)
+    write_cache(cache, header, [(*record[:17], *record[18:]) for record in records])
     assert site.build().errors == cold.errors
 
 
