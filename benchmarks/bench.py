@@ -76,13 +76,16 @@ def edit(site: Path, index: int, stamp: str) -> Path:
 
 def cached_articles(site: Path) -> tuple[str, int, set[tuple[str, str]]]:
     """The parse cache's settings key, its file's inode, and the (path, content hash) of each
-    article in it (a header line of JSON, then the records in marshal's format)."""
+    article in it (pieces in marshal's format, then a line of JSON that says their sizes)."""
     path = site / ".digest-cache" / "articles.bin"
     with open(path, "rb") as stream:
         inode = os.fstat(stream.fileno()).st_ino
-        head, _, payload = stream.read().partition(b"\n")
-    return (json.loads(head)["key"], inode,
-            {(record[0], record[1]) for record in marshal.loads(payload)})
+        body, _, head = stream.read().rpartition(b"\n")
+    header, start, keys = json.loads(head), 0, set()
+    for size, _ in header["pieces"]:
+        keys.update((record[0], record[1]) for record in marshal.loads(body[start:start + size]))
+        start += size
+    return header["key"], inode, keys
 
 
 def parsed_again(before: tuple[str, int, set], after: tuple[str, int, set]) -> int:

@@ -108,25 +108,33 @@ def assert_refused_and_untouched(site: SiteDir, good: dict[str, str],
 
 
 def read_cache(path: Path) -> tuple[dict, object]:
-    """A file of .digest-cache/ as digest writes it: a header line of JSON, then a value
-    in marshal's format."""
+    """A file of .digest-cache/ as digest writes it: pieces in marshal's format, then a line
+    of JSON that says their sizes; the value of each piece, or of the pieces' lists joined."""
     import json
     import marshal
 
-    head, _, payload = path.read_bytes().partition(b"\n")
-    return json.loads(head), marshal.loads(payload)
+    body, _, head = path.read_bytes().rpartition(b"\n")
+    header = json.loads(head)
+    values, start = [], 0
+    for size, _ in header["pieces"]:
+        values.append(marshal.loads(body[start:start + size]))
+        start += size
+    if all(isinstance(value, list) for value in values):
+        return header, [item for value in values for item in value]
+    return header, values[0]
 
 
 def write_cache(path: Path, header: dict, value: object) -> None:
-    """Write a file of .digest-cache/ as digest would, with a digest that vouches for it."""
+    """Write a file of .digest-cache/ as digest would, in one piece, with a digest that
+    vouches for it."""
     import json
     import marshal
 
     from digest.reuse.store import content_hash
 
-    payload = marshal.dumps(value)
-    path.write_bytes(json.dumps({**header, "digest": content_hash(payload)}).encode()
-                     + b"\n" + payload)
+    data = marshal.dumps(value)
+    path.write_bytes(data + b"\n" + json.dumps(
+        {**header, "pieces": [[len(data), content_hash(data)]]}).encode())
 
 
 def article(title: str = "A title", date: str = "2025-06-01T10:00:00Z", body: str = "Body text.",

@@ -279,8 +279,10 @@ def test_a_cache_from_another_version_damaged_or_with_wrong_types_is_ignored(
               (header, [changed(r, 17, r[17][:3]) for r in records]),  # findings cut short
               (header, [changed(r, 15, (0, 10**12)) for r in records]),  # a body past the end
               (header, {"not": "a list"})]
+    flipped = bytearray(whole)
+    flipped[len(whole) // 3] ^= 1  # within a piece: its digest no longer matches
     for content in [*forged, whole[:-200], whole[:len(whole) // 2] + b"x" * (len(whole) // 2),
-                    b"", b"\n\n"]:
+                    bytes(flipped), b"", b"\n\n"]:
         if isinstance(content, bytes):
             articles.write_bytes(content)
         else:
@@ -290,6 +292,34 @@ def test_a_cache_from_another_version_damaged_or_with_wrong_types_is_ignored(
                     {"content/x.md": ((1, 2, 3, "4"), "0" * 32), "content/y.md": 5})
         build(project, project.read_config(), Options(), NOW)
         assert SiteDir(root).snapshot() == first
+
+
+def test_an_edit_writes_again_only_the_run_of_the_article_cache_that_holds_it(
+        tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    # runs of 8 to 64 articles rather than of 64 to 1,024, for a small corpus
+    monkeypatch.setattr("digest.reuse.store._RUN_SHORTEST", 8)
+    monkeypatch.setattr("digest.reuse.store._RUN_SPREAD", 16)
+    monkeypatch.setattr("digest.reuse.store._RUN_LONGEST", 64)
+    root = tmp_path / "site"
+    write_corpus(root, 300)
+    project = Project.at(root / "site.yaml")
+    build(project, project.read_config(), Options(), NOW)
+    cache = root / ".digest-cache/articles.bin"
+
+    def pieces() -> list[tuple[int, str]]:
+        return [tuple(piece) for piece in json.loads(cache.read_bytes().rpartition(b"\n")[2])
+                ["pieces"]]
+
+    before = pieces()
+    assert len(before) >= 4  # in runs, not one piece
+    edit_title(sorted((root / "content").rglob("*.md"))[150], "Edited in the middle")
+    build(project, project.read_config(), Options(), NOW)
+    after = pieces()
+    assert len(after) == len(before)
+    assert sum(piece not in before for piece in after) == 1
+    assert read_cache(cache)[1] != []  # and what it holds reads back
 
 
 def test_front_matter_the_cache_cannot_give_back_is_parsed_again_not_cached_wrong(

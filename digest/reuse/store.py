@@ -15,6 +15,8 @@ import hashlib
 import json
 import marshal
 import os
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +29,7 @@ from ..project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 10  # of the cache files; a change makes older caches start afresh
+_FORMAT = 11  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -87,8 +89,10 @@ class ParseCache:
     # Each parsed article as placed in the site of `placed_for`, by path.
     placed: dict[str, tuple[ParsedArticle, Article]] = field(default_factory=dict)
     placed_for: Config | None = None
-    # Each entry's record as read from .digest-cache/, None when not read from there.
-    saved: dict[tuple[str, str], tuple] | None = None
+    # The entries as read from .digest-cache/ (None when not read from there), and the
+    # file's pieces: each run of entries, by their keys, as its bytes and their digest.
+    saved: set[tuple[str, str]] | None = None
+    pieces: dict[tuple, tuple[bytes, str]] = field(default_factory=dict)
     # Where a build that writes parks the bodies of the articles it parses (the cache
     # folder), so that they are not all held in memory; and the file they are parked in.
     parking: Path | None = None
@@ -231,6 +235,10 @@ class _BodyStore:
 
 _BODIES = "bodies.bin"
 _ARTICLES, _FILES, _PAGES = "articles.bin", "files.bin", "pages.bin"
+# The article records are kept in runs cut after an article whose path hashes to a multiple
+# of _RUN_SPREAD once a run has _RUN_SHORTEST, and always at _RUN_LONGEST: an edit makes one
+# run again, and the runs of a large site are not all held in memory at once.
+_RUN_SHORTEST, _RUN_SPREAD, _RUN_LONGEST = 64, 256, 1024
 
 
 def load_articles(project_root: Path, config: Config) -> ParseCache:
@@ -249,29 +257,32 @@ def load_articles(project_root: Path, config: Config) -> ParseCache:
     read = _read(project_root, _ARTICLES)
     if read is None or read[0].get("key") != key:
         return ParseCache(stamps=stamps)
-    header, records = read
+    header, pieces = read
     try:
         store = _BodyStore(project_root / CACHE_FOLDER / _BODIES)
         if header.get("bodies") != [store.inode, min(store.size, header["bodies"][1])]:
             return ParseCache(stamps=stamps)
         end = header["bodies"][1]
-        if type(records) is not list:
-            raise TypeError("not a list of records")
         zone = config.zone
-        entries, saved = {}, {}
-        for record in records:
-            article = _article_from_record(record, zone, store, end)
-            saved[(article.path, record[1])] = record
-            entries[(article.path, record[1])] = article
+        entries, known = {}, {}
+        for records, data, digest in pieces:
+            if type(records) is not list:
+                raise TypeError("not a list of records")
+            keys = []
+            for record in records:
+                article = _article_from_record(record, zone, store, end)
+                keys.append((article.path, record[1]))
+                entries[keys[-1]] = article
+            known[tuple(keys)] = (data, digest)
     except (OSError, KeyError, TypeError, ValueError, AttributeError, IndexError):
         return ParseCache(stamps=stamps)
-    return ParseCache(key, entries, saved=saved, stamps=stamps, saved_stamps=dict(stamps),
-                      store=store)
+    return ParseCache(key, entries, saved=set(entries), pieces=known, stamps=stamps,
+                      saved_stamps=dict(stamps), store=store)
 
 
 def _load_stamps(project_root: Path) -> dict[str, tuple[tuple[int, int, int, int], str]]:
     read = _read(project_root, _FILES)
-    stamps = read[1] if read is not None else None
+    stamps = read[1][0][0] if read is not None and len(read[1]) == 1 else None
     if (type(stamps) is not dict or not set(map(type, stamps)) <= _TEXT
             or not {_row(value) for value in stamps.values()} <= {(tuple, str)}
             or not {_row(value[0]) for value in stamps.values()} <= {(int, int, int, int)}):
@@ -283,8 +294,8 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
     """Write the cache, unless it holds exactly what was read from it. New bodies are added
     at the end of bodies.bin; it is written anew when most of it is no longer used."""
     if parse_cache.stamps != parse_cache.saved_stamps:
-        _write(project_root, _FILES, {}, parse_cache.stamps)
-    if parse_cache.saved is not None and parse_cache.saved.keys() == parse_cache.entries.keys():
+        _write(project_root, _FILES, {}, [_piece(parse_cache.stamps)])
+    if parse_cache.saved is not None and parse_cache.saved == parse_cache.entries.keys():
         return
     entries = parse_cache.entries
     store = parse_cache.store
@@ -302,9 +313,9 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
         current, parked = None, None
     if current is not None and (current.st_ino, current.st_size) == (store.inode, store.size) \
             and current.st_size <= 2 * used + (1 << 20):
-        saved, append = parse_cache.saved or {}, True
+        saved, append = parse_cache.saved or set(), True
     else:  # none yet, or mostly bodies no article uses: written anew
-        saved, append, store = {}, False, None
+        saved, append, store = set(), False, None
     offsets: dict[tuple[str, str], tuple[int, int]] = {}
     new = [key for key in sorted(entries) if key not in saved and _plain(entries[key].extra)]
     if not append and parked is not None:  # the parked bodies are where they will stay
@@ -333,21 +344,44 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
         inode = os.stat(folder / _BODIES).st_ino
     except OSError:
         return
-    records = [saved.get(key) or _article_to_record(key[1], entries[key], offsets[key])
-               for key in sorted(entries) if key in saved or key in offsets]
-    _write(project_root, _ARTICLES, {"key": parse_cache.key, "bodies": [inode, end]}, records)
+    known = parse_cache.pieces if append else {}
+
+    def pieces():
+        """The records in runs of a few hundred, cut after the same articles whatever else
+        changed: a run whose articles are those of a run read is not made again."""
+        run: list[tuple[str, str]] = []
+        for key in sorted(entries):
+            if key in saved or key in offsets:
+                run.append(key)
+                if len(run) >= _RUN_LONGEST or (len(run) >= _RUN_SHORTEST and not zlib.crc32(
+                        key[0].encode("utf-8", "surrogatepass")) % _RUN_SPREAD):
+                    yield made(run)
+                    run = []
+        if run:
+            yield made(run)
+
+    def made(run: list[tuple[str, str]]) -> tuple[bytes, str]:
+        same = known.get(tuple(run))
+        if same is not None:
+            return same
+        return _piece([_article_to_record(key[1], entries[key], offsets[key]) if key in offsets
+                       else _article_to_record(key[1], entries[key], _body_of(entries[key]))
+                       for key in run])
+
+    _write(project_root, _ARTICLES, {"key": parse_cache.key, "bodies": [inode, end]}, pieces())
 
 
 def load_pages(project_root: Path) -> RenderCache:
     read = _read(project_root, _PAGES)
-    if read is None or type(read[1]) is not tuple or len(read[1]) != 4:
+    value = read[1][0][0] if read is not None and len(read[1]) == 1 else None
+    if type(value) is not tuple or len(value) != 4:
         return RenderCache()
-    header, (fingerprints, written, inputs, parts) = read
+    header, (fingerprints, written, inputs, parts) = read[0], value
     if not (_texts_by_text(fingerprints) and _texts_by_text(written)
             and _texts_by_text(parts) and type(inputs) is str and type(header.get("key")) is str):
         return RenderCache()
     return RenderCache(header["key"], fingerprints=dict(fingerprints), written=dict(written),
-                       inputs=inputs, parts=dict(parts), loaded=read[1])
+                       inputs=inputs, parts=dict(parts), loaded=value)
 
 
 def save_pages(project_root: Path, render_cache: RenderCache) -> None:
@@ -355,7 +389,7 @@ def save_pages(project_root: Path, render_cache: RenderCache) -> None:
     data = (render_cache.fingerprints, render_cache.written, render_cache.inputs,
             render_cache.parts)
     if data != render_cache.loaded:
-        _write(project_root, _PAGES, {"key": render_cache.key}, data)
+        _write(project_root, _PAGES, {"key": render_cache.key}, [_piece(data)])
 
 
 def _texts_by_text(value: object) -> bool:
@@ -363,36 +397,58 @@ def _texts_by_text(value: object) -> bool:
             and set(map(type, value.values())) <= _TEXT)
 
 
-def _read(project_root: Path, name: str) -> tuple[dict, object] | None:
-    """A cache file's header and value, or None unless it is whole and of this format.
+def _read(project_root: Path, name: str) -> tuple[dict, list[tuple[object, bytes, str]]] | None:
+    """A cache file's header, and each of its pieces as its value, bytes and digest; None
+    unless the file is whole and of this format.
 
-    A cache file is a line of JSON (the format, a digest of the rest, and what else the
-    header holds), then the value in marshal's format: read far quicker than JSON, and
-    unmarshalled only once the digest says it is what was written (marshal is not meant
-    for damaged data). Neither can run code."""
+    A cache file is pieces of data in marshal's format, then a line of JSON: the format,
+    each piece's size and digest, and what else the header holds. marshal reads far quicker
+    than JSON; a piece is unmarshalled only once its digest says it is what was written
+    (marshal is not meant for damaged data). Neither can run code."""
     try:
         with open(project_root / CACHE_FOLDER / name, "rb") as stream:
             data = stream.read()
     except OSError:
         return None
-    head, _, payload = data.partition(b"\n")
+    body, _, head = data.rpartition(b"\n")
     try:
         header = json.loads(head)
-        if (not isinstance(header, dict) or header.get("format") != _FORMAT
-                or header.get("digest") != content_hash(payload)):
+        if not isinstance(header, dict) or header.get("format") != _FORMAT:
             return None
-        return header, marshal.loads(payload)
-    except (ValueError, TypeError, EOFError, RecursionError):
+        pieces, start = [], 0
+        view = memoryview(body)
+        for size, digest in header["pieces"]:
+            piece = view[start:start + size]
+            start += size
+            if len(piece) != size or content_hash(piece) != digest:
+                return None
+            pieces.append((marshal.loads(piece), piece, digest))
+        return (header, pieces) if start == len(body) else None
+    except (ValueError, TypeError, KeyError, EOFError, RecursionError):
         return None
 
 
-def _write(project_root: Path, name: str, header: dict, value: object) -> None:
-    payload = marshal.dumps(value)
-    head = json.dumps({"format": _FORMAT, **header, "digest": content_hash(payload)})
-    _write_file(project_root, name, [head.encode(), b"\n", payload])
+def _piece(value: object) -> tuple[bytes, str]:
+    data = marshal.dumps(value)
+    return data, content_hash(data)
 
 
-def _write_file(project_root: Path, name: str, pieces: list[bytes]) -> None:
+def _write(project_root: Path, name: str, header: dict,
+           pieces: Iterable[tuple[bytes, str]]) -> None:
+    """Write a cache file (see _read) a piece at a time: the article cache of a large site
+    would take much more memory if made whole first."""
+    sizes: list[list] = []
+
+    def written():
+        for data, digest in pieces:
+            sizes.append([len(data), digest])
+            yield data
+        yield b"\n" + json.dumps({"format": _FORMAT, **header, "pieces": sizes}).encode()
+
+    _write_file(project_root, name, written())
+
+
+def _write_file(project_root: Path, name: str, pieces: Iterable[bytes]) -> None:
     """Replace a cache file atomically; a cache that cannot be written is not kept."""
     folder = project_root / CACHE_FOLDER
     try:
@@ -420,6 +476,14 @@ def _when_back(value: list | None, zone: ZoneInfo) -> datetime | None:
         return None
     wall, fold = value
     return datetime.fromisoformat(wall).replace(tzinfo=zone, fold=int(fold))
+
+
+def _body_of(article: ParsedArticle) -> tuple[int, int]:
+    """Where an article read from the cache has its body in bodies.bin."""
+    html = article.html
+    if not isinstance(html, StoredText):
+        raise TypeError("a body not in bodies.bin")
+    return html.offset, html.length
 
 
 def _plain(extra: dict) -> bool:
