@@ -244,13 +244,11 @@ _RUN_SHORTEST, _RUN_SPREAD, _RUN_LONGEST = 64, 256, 1024
 def load_articles(project_root: Path, config: Config) -> ParseCache:
     """The parsed articles an earlier build kept, or none when they cannot be trusted.
 
-    articles.bin is a line of JSON (the format, the settings key, which bodies.bin it goes
-    with, and a digest of the rest), then every article as a record of plain values in
-    marshal's format: read in one step, far quicker than JSON, and checked against the
-    digest before it is read (marshal is not meant for data that may be damaged). The
-    records are kept so that saving the cache again costs little for the articles that did
-    not change. Their bodies are in bodies.bin, which only grows until it is written anew,
-    and are read from there when needed.
+    articles.bin holds every article as a record of plain values, in runs (see _read and
+    save_articles), with the settings key and which bodies.bin it goes with. The bytes of
+    each run are kept, so that saving the cache again costs little for the runs whose
+    articles did not change. Their bodies are in bodies.bin, which only grows until it is
+    written anew, and are read from there when needed.
     """
     key = parse_key(config)
     stamps = _load_stamps(project_root)
