@@ -362,8 +362,8 @@ def save_articles(project_root: Path, parse_cache: ParseCache) -> None:
         same = known.get(tuple(run))
         if same is not None:
             return same
-        return _piece([_article_to_record(key[1], entries[key], offsets[key]) if key in offsets
-                       else _article_to_record(key[1], entries[key], _body_of(entries[key]))
+        return _piece([_article_to_record(key[1], entries[key],
+                                          offsets.get(key) or _body_of(entries[key]))
                        for key in run])
 
     _write(project_root, _ARTICLES, {"key": parse_cache.key, "bodies": [inode, end]}, pieces())
