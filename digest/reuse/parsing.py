@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from operator import itemgetter
 
 from ..articles import decode, parse_source, place_article
 from ..config import Config
@@ -50,23 +51,22 @@ def _place_articles(parsed: list[ParsedArticle], config: Config, parse_cache: Pa
     parsed article that is the very same object, under the same settings."""
     if parse_cache.placed_for != config:
         parse_cache.placed, parse_cache.placed_for = {}, config
-    known, placed = parse_cache.placed, {}
-    articles: list[Article] = []
+    # by identity, the parsed articles being kept alive there: looked up all at once
+    keys = list(map(id, parsed))
+    pairs = list(map(parse_cache.placed.get, keys))
     problems: list[Problem] = []
-    for item in parsed:
-        same = known.get(item.path)
-        if same is not None and same[0] is item:
-            article = same[1]
-        else:
+    if None in pairs:
+        for index in [index for index, pair in enumerate(pairs) if pair is None]:
             try:
-                article = place_article(item, config)
+                pairs[index] = (parsed[index], place_article(parsed[index], config))
             except DigestError as err:
                 problems.extend(err.problems)
-                continue
-        placed[item.path] = (item, article)
-        articles.append(article)
-    parse_cache.placed = placed
-    return articles, problems
+    parse_cache.placed = {key: pair for key, pair in zip(keys, pairs) if pair is not None} \
+        if problems else dict(zip(keys, pairs))
+    return list(map(_ARTICLE, filter(None, pairs))), problems
+
+
+_ARTICLE = itemgetter(1)
 
 
 def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
