@@ -24,6 +24,7 @@ import hashlib
 import html
 import json
 import multiprocessing
+import operator
 import os
 import queue
 import re
@@ -88,12 +89,16 @@ def _cuts_after(article: Article) -> bool:
     return int.from_bytes(digest, "big") % _SPREAD == 0
 
 
+# oldest first: an article's date is aware, and aware dates compare as moments
+_ORDER = operator.attrgetter("date", "path")
+
+
 def plan_shards(articles: Iterable[Article], sources: dict[str, str], config: Config,
                 known: dict[int, tuple[Article, bool, bytes]] | None = None) -> list[Shard]:
     """The articles cut into shards, oldest first, each with its fingerprint. `known`: what
     was worked out of each article last time, by identity (the dev server hands over the
     very articles of its last rebuild but a few); brought up to date."""
-    ordered = sorted(articles, key=lambda a: (a.stamp, a.path))
+    ordered = sorted(articles, key=_ORDER)
     last = known if known is not None else {}
     seen: dict[int, tuple[Article, bool, bytes]] = {}
     groups: list[list[Article]] = []
@@ -119,9 +124,7 @@ def plan_shards(articles: Iterable[Article], sources: dict[str, str], config: Co
     shards = []
     for number, group in enumerate(groups):
         digest = hashlib.blake2b(f"{settings}\0{number == 0}".encode(), digest_size=16)
-        for article in group:
-            digest.update(seen[id(article)][2])
-            digest.update(b"\1")
+        digest.update(b"".join([seen[id(article)][2] + b"\1" for article in group]))
         shards.append(Shard(tuple(group), digest.hexdigest(), number == 0))
     return shards
 
