@@ -1,4 +1,5 @@
-"""Properties: the dev server's in-place regrouping equals grouping from scratch."""
+"""Properties: the dev server's in-place regrouping equals grouping from scratch, and its
+search shards planned again equal shards planned from scratch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from digest.config import Config
 from digest.model import Article, Label
 from digest.reuse.regroup import regroup
+from digest.search import PlanMemo, plan_shards
 from digest.site import group_site
 from digest.slugs import slugify
 
@@ -99,3 +101,64 @@ def test_an_edit_in_place_keeps_every_untouched_group_as_it_was() -> None:
     assert [tag is old for tag, old in zip(again.tags, previous.tags)] == [True, True, False]
     assert [day is old for day, old in zip(again.days, previous.days)] == [True, False, True]
     assert again.articles[1].title == "Two, revised"
+
+
+shard_edits = st.lists(st.lists(st.tuples(st.integers(0, 449), st.sampled_from(
+    ["title", "body", "time", "gone", "new"])), min_size=1, max_size=20), min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 450), shard_edits)
+def test_search_shards_planned_again_after_edits_equal_shards_planned_from_scratch(
+        count, rounds) -> None:
+    """A few articles replaced by versions of the same date and file remake only their
+    shards; anything else plans from scratch. Either way: the same shards, made of the very
+    same articles, with the same fingerprints."""
+    articles = [article(i, f"Story {i}", START + timedelta(minutes=37 * i % 5000), "World", [])
+                for i in range(count)]
+    sources = {item.path: f"hash {item.path}" for item in articles}
+    memo = PlanMemo()
+    plan_shards(articles, sources, CONFIG, memo)
+    made = count
+    for number, changes in enumerate(rounds):
+        for index, kind in changes:
+            if not articles:
+                break
+            index %= len(articles)
+            old = articles[index]
+            if kind == "title":
+                articles[index] = dataclasses.replace(old, title=f"{old.title}, round {number}")
+            elif kind == "body":
+                articles[index] = dataclasses.replace(old, html=f"<p>Round {number}.</p>")
+                sources[old.path] = f"hash {old.path} {number}"
+            elif kind == "time":
+                articles[index] = article(int(old.slug.removeprefix("story-")), old.title,
+                                          old.date + timedelta(hours=30), "World", [])
+            elif kind == "gone":
+                del articles[index]
+            else:
+                articles.append(article(made, f"Story {made}", START - timedelta(hours=made),
+                                        "World", []))
+                made += 1
+        newest_first = sorted(articles, key=lambda item: item.sort_key)  # as a site has them
+        again = plan_shards(newest_first, sources, CONFIG, memo)
+        fresh = plan_shards(newest_first, sources, CONFIG)
+        assert [(shard.fingerprint, shard.root, tuple(map(id, shard.articles)))
+                for shard in again] == [(shard.fingerprint, shard.root,
+                                         tuple(map(id, shard.articles))) for shard in fresh]
+
+
+def test_a_title_edited_remakes_the_shard_of_its_article_alone() -> None:
+    articles = [article(i, f"Story {i}", START + timedelta(minutes=37 * i), "World", [])
+                for i in range(400)]
+    sources = {item.path: f"hash {item.path}" for item in articles}
+    memo = PlanMemo()
+    before = plan_shards(articles, sources, CONFIG, memo)
+    assert len(before) >= 3
+    articles[123] = dataclasses.replace(articles[123], title="Story 123, corrected")
+    sources[articles[123].path] = "hash of the corrected file"
+    after = plan_shards(articles, sources, CONFIG, memo)
+    remade = [shard for shard, old in zip(after, before) if shard is not old]
+    assert len(after) == len(before) and len(remade) == 1
+    assert articles[123] in remade[0].articles
+    assert remade[0].fingerprint != before[after.index(remade[0])].fingerprint

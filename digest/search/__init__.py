@@ -18,10 +18,12 @@ search/<fingerprint>/, and their list in search/shards.json.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import hashlib
 import html
+import itertools
 import json
 import multiprocessing
 import operator
@@ -93,13 +95,46 @@ def _cuts_after(article: Article) -> bool:
 _ORDER = operator.attrgetter("date", "path")
 
 
+class PlanMemo:
+    """What plan_shards worked out, for its next call: the dev server's, which hands over the
+    very articles of its last rebuild but a few."""
+
+    def __init__(self) -> None:
+        # by identity: each article, whether a shard is cut after it, and its key
+        self.keys: dict[int, tuple[Article, bool, bytes]] = {}
+        self.last: _Plan | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    given: tuple[Article, ...]  # the articles as given
+    settings: str
+    shards: list[Shard]
+    places: list[tuple[int, ...]]  # each shard's articles, by their places in `given`
+    shard_at: list[int]  # the shard of the article at each place in `given`
+
+
+# An edit of more articles than this at once is planned from scratch.
+_REPLAN_MOST = 16
+
+
 def plan_shards(articles: Iterable[Article], sources: dict[str, str], config: Config,
-                known: dict[int, tuple[Article, bool, bytes]] | None = None) -> list[Shard]:
-    """The articles cut into shards, oldest first, each with its fingerprint. `known`: what
-    was worked out of each article last time, by identity (the dev server hands over the
-    very articles of its last rebuild but a few); brought up to date."""
-    ordered = sorted(articles, key=_ORDER)
-    last = known if known is not None else {}
+                memo: PlanMemo | None = None) -> list[Shard]:
+    """The articles cut into shards, oldest first, each with its fingerprint. `memo`: what
+    the last call worked out, brought up to date; when only a few articles were replaced by
+    versions of the same date and file (their places in the order and the cuts are those of
+    last time), only the shards that hold them are made again."""
+    given = tuple(articles)
+    # besides each article's file: what its parsing read (the timezone gives its date, the
+    # Markdown options its body) and the index's language
+    settings = repr((_FORMAT, _pagefind_version(), config.language, config.timezone,
+                     config.markdown))
+    if memo is not None:
+        shards = _replan(given, sources, settings, memo)
+        if shards is not None:
+            return shards
+    ordered = sorted(given, key=_ORDER)
+    last = memo.keys if memo is not None else {}
     seen: dict[int, tuple[Article, bool, bytes]] = {}
     groups: list[list[Article]] = []
     current: list[Article] = []
@@ -112,21 +147,52 @@ def plan_shards(articles: Iterable[Article], sources: dict[str, str], config: Co
         if len(current) >= _LONGEST or (len(current) >= _SHORTEST and same[1]):
             groups.append(current)
             current = []
-    if known is not None:
-        known.clear()
-        known.update(seen)
     if current:
         groups.append(current)
-    # besides each article's file: what its parsing read (the timezone gives its date, the
-    # Markdown options its body) and the index's language
-    settings = repr((_FORMAT, _pagefind_version(), config.language, config.timezone,
-                     config.markdown))
-    shards = []
-    for number, group in enumerate(groups):
-        digest = hashlib.blake2b(f"{settings}\0{number == 0}".encode(), digest_size=16)
-        digest.update(b"".join([seen[id(article)][2] + b"\1" for article in group]))
-        shards.append(Shard(tuple(group), digest.hexdigest(), number == 0))
+    shards = [_shard(settings, number, tuple(group), seen)
+              for number, group in enumerate(groups)]
+    if memo is not None:
+        place = dict(zip(map(id, given), range(len(given))))
+        places = [tuple(map(place.__getitem__, map(id, shard.articles))) for shard in shards]
+        shard_at = [0] * len(given)
+        for number, held in enumerate(places):
+            for at in held:
+                shard_at[at] = number
+        memo.keys, memo.last = seen, _Plan(given, settings, shards, places, shard_at)
     return shards
+
+
+def _replan(given: tuple[Article, ...], sources: dict[str, str], settings: str,
+            memo: PlanMemo) -> list[Shard] | None:
+    """The last plan with the articles replaced in it, or None when it does not hold."""
+    last = memo.last
+    if last is None or last.settings != settings or len(given) != len(last.given):
+        return None
+    old = last.given
+    changed = list(itertools.compress(range(len(given)), map(operator.is_not, given, old)))
+    if len(changed) > _REPLAN_MOST or any(
+            given[at].date != old[at].date or given[at].path != old[at].path for at in changed):
+        return None  # the order, or where shards are cut, may differ
+    if not changed:
+        return last.shards
+    keys = memo.keys
+    for at in changed:
+        keys.pop(id(old[at]), None)
+        keys[id(given[at])] = (given[at], _cuts_after(given[at]),
+                               article_key(given[at], sources).encode())
+    shards = list(last.shards)
+    for number in sorted({last.shard_at[at] for at in changed}):
+        shards[number] = _shard(settings, number,
+                                tuple(map(given.__getitem__, last.places[number])), keys)
+    memo.last = dataclasses.replace(last, given=given, shards=shards)
+    return shards
+
+
+def _shard(settings: str, number: int, articles: tuple[Article, ...],
+           keys: dict[int, tuple[Article, bool, bytes]]) -> Shard:
+    digest = hashlib.blake2b(f"{settings}\0{number == 0}".encode(), digest_size=16)
+    digest.update(b"".join([keys[id(article)][2] + b"\1" for article in articles]))
+    return Shard(articles, digest.hexdigest(), number == 0)
 
 
 _BLOCK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|blockquote|pre|"
@@ -425,7 +491,7 @@ class SearchIndex:
         self._running: threading.Thread | None = None
         self._lock = threading.Lock()
         self._done = False  # a background run ended since `wait` last said so
-        self._keys: dict[int, tuple[Article, bool, bytes]] = {}  # see plan_shards
+        self._plans = PlanMemo()
         self._begun: tuple | None = None  # what `begin` started
 
     def begin(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
@@ -449,7 +515,7 @@ class SearchIndex:
     def _plan(self, config: Config, articles: Iterable[Article], sources: dict[str, str]
               ) -> tuple[list[Shard], list[Shard]]:
         """The shards, and those not indexed yet."""
-        shards = plan_shards(articles, sources, config, self._keys)
+        shards = plan_shards(articles, sources, config, self._plans)
         # a shard whose files are known (the dev server's, see _shard_files) is not looked
         # for on disk again
         missing = [s for s in shards if self.fresh or (s.fingerprint not in self._contents
