@@ -101,9 +101,12 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     fingerprints.forget_articles_except(site.articles)
     # The same settings, templates, favicon, published articles (by path and content) and
     # day (which days are "Today" and "Yesterday") plan the same pages: their fingerprints
-    # are those of last time, not worked out again.
-    inputs = fingerprints.of(favicon, now.astimezone(config.zone).date(),
-                             "\n".join([f"{a.path}\0{sources[a.path]}" for a in site.articles]))
+    # are those of last time, not worked out again. The dev server, once it knows its pages
+    # by identity (see page_fingerprints), finds them at less cost than this digest of
+    # every article: it does without ("").
+    inputs = "" if remember and render_cache.by_page else fingerprints.of(
+        favicon, now.astimezone(config.zone).date(),
+        "\n".join([f"{a.path}\0{sources[a.path]}" for a in site.articles]))
     feed_sources = feeds.feed_sources(config, site)
     plan = _plan(config, pages, layout, favicon, fingerprints, inputs, feed_sources,
                  render_cache, previous)
@@ -198,7 +201,7 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
     if previous is None and not render_cache.pages:  # a first build: everything is made
         plan.todo = list(range(len(pages)))
     else:
-        if inputs == render_cache.inputs:
+        if inputs and inputs == render_cache.inputs:
             plan.prints = [last_prints.get(page.output, "") for page in pages]
             plan.parts = render_cache.parts
         if plan.prints is None or "" in plan.prints:
