@@ -398,7 +398,10 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
                     last: dict[str, Content], written: int | None,
                     text: ManifestText | None = None) -> WriteReport:
     """The manifest is written once the files are: a server killed midway leaves files newer
-    than the manifest, which no later build trusts. `written`: when the manifest read from
+    than the manifest, which no later build trusts. Files new to the folder are named in it
+    (with no digest) before they are written: those it leaves are digest's, which the next
+    build or server removes or writes again, not strangers' that it must refuse to replace.
+    `written`: when the manifest read from
     the folder was (None: it is the last write's, in memory); a file is trusted to it while
     it is as digest wrote it (see untouched). `text`: that manifest's text, if known."""
     new_manifest: dict[str, str] = {}
@@ -424,12 +427,24 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
     text = (known.updated(new_manifest, sized) if known is not None else None) \
         or ManifestText(new_manifest)
     if todo or gone:
+        new = [rel for rel in todo if rel not in manifest]
+        if new:  # first named, so that a server killed while it writes them leaves them ours
+            _replace(output, MANIFEST, _claimed(manifest, known, new))
         _bring_up_to_date(output, {}, None, {rel: files[rel] for rel in todo},
                           sized, (output, {}, None), inside=True)
         _remove(output, gone)
         _replace(output, MANIFEST, text.data())
     return WriteReport(len(todo), len(files) - len(todo), new_manifest, len(gone),
                        tuple(todo + gone), text=text)
+
+
+def _claimed(manifest: dict[str, str], text: ManifestText | None, new: list[str]) -> bytes:
+    """The manifest's text with the `new` files added, with no digest: files of digest's,
+    which no later build leaves in place unchecked (a digest matches no file's)."""
+    if text is None or text.lines is None:
+        return _manifest_bytes({**manifest, **dict.fromkeys(new, "")})
+    return ("{" + ",\n".join([*text.lines, *(f"{json.dumps(rel)}:\"\"" for rel in new)])
+            + "}\n").encode()
 
 
 class ManifestText:

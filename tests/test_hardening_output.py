@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import BUILD_EPOCH, SiteDir, article, snapshot
 from digest import output as output_module
-from digest.output import MANIFEST, Mode, exchange, write_site
+from digest.output import MANIFEST, Mode, check_output_folder, exchange, write_site
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -587,6 +587,35 @@ def test_a_dev_server_killed_midway_never_lets_a_stale_file_be_reused(tmp_path: 
         else:
             write_site(first, out, Mode.IN_PLACE)
         assert (out / "a.html").read_bytes() == b"A1" and (out / "b.html").read_bytes() == b"B1"
+
+
+def test_a_dev_server_killed_while_it_adds_files_leaves_them_to_the_next_build(
+        tmp_path: Path, monkeypatch) -> None:
+    """A new search shard, say: its files are named in the manifest before they are written,
+    so that those a killed server leaves are known to be digest's."""
+    out = tmp_path / "out"
+    first = {"a.html": b"A1", "search/one/index.pf": b"I1"}
+    second = {**first, "b.html": b"B", "search/two/index.pf": b"I2", "search/two/meta.pf": b"M"}
+    report = write_site(first, out)
+    time.sleep(0.05)  # a rebuild comes later than the clock's tick of the last write
+    real = output_module._copy
+
+    def copy_then_die(content, target):
+        if "meta.pf" in str(target):  # two of the three new files are in place
+            raise KeyboardInterrupt
+        real(content, target)
+
+    monkeypatch.setattr(output_module, "_copy", copy_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        write_site(second, out, Mode.IN_PLACE, last=(report.manifest, first))
+    monkeypatch.undo()
+    left = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
+    assert len(left & {"b.html", "search/two/index.pf", "search/two/meta.pf"}) == 2
+    assert output_module.foreign_files(out) == []
+    check_output_folder(out, tmp_path, "out")  # the next build or server does not refuse it
+    write_site(first, out)
+    assert {name: (out / name).read_bytes() for name in snapshot(out)} == {
+        **first, MANIFEST: (out / MANIFEST).read_bytes()}
 
 
 def test_a_file_found_in_a_new_folder_s_way_is_replaced_not_written_into(tmp_path: Path
