@@ -266,6 +266,29 @@ def _logging_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
+def _niceness_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A Pagefind that writes down the priority it runs at (its niceness), a file each."""
+    from pagefind.service import get_executable
+
+    real = get_executable()
+    folder = tmp_path / "niceness"
+    folder.mkdir()
+    wrapper = tmp_path / "pagefind"
+    wrapper.write_text(f"#!/bin/sh\nnice > '{folder}/'$$\nexec '{real}' \"$@\"\n")
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    return folder
+
+
+def _niceness(folder: Path) -> set[int]:
+    """The niceness of each Pagefind run since the last call."""
+    found = set()
+    for each in folder.iterdir():
+        found.add(int(each.read_text()))
+        each.unlink()
+    return found
+
+
 def _indexed(log: Path) -> list[str]:
     """The URLs of the records Pagefind was given, and forget them."""
     urls = []
@@ -396,3 +419,21 @@ def test_the_dev_server_serves_at_once_and_brings_the_index_up_to_date_behind(
     server.wait_for("content/treaty.md changed")
     wait_for_index(site.out, entry)  # the edited article's shard, indexed again
     assert server.quiet_for(0.5) == []  # written with no rebuild line of its own
+
+
+def test_the_dev_server_indexes_behind_its_rebuilds_at_a_lower_priority(
+        site: SiteDir, serve, tmp_path: Path, monkeypatch) -> None:
+    """The cores go first to the rebuild and to the browser showing it; a build's index is
+    made at the build's own priority."""
+    folder = _niceness_pagefind(tmp_path, monkeypatch)
+    site.write(SITE)
+    site.build("--clean")
+    own = os.nice(0)
+    assert _niceness(folder) == {own}
+    server = serve()
+    entry = wait_for_index(site.out, b"")
+    site.write({"content/probe.md": SITE["content/probe.md"].replace("first image",
+                                                                     "second image")})
+    server.wait_for("content/probe.md changed")
+    wait_for_index(site.out, entry)
+    assert _niceness(folder) == {min(own + 10, 19)}

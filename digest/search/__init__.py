@@ -321,17 +321,21 @@ def index_shards(shards: list[Shard], config: Config, cache: Path, workers: int,
 
 
 _CANNOT_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+# How much lower the priority of the dev server's indexing processes is (as `nice` says it).
+_BEHIND = 10
 
 
-def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: int
-                     ) -> Callable[[], None]:
+def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: int,
+                     behind: bool = False) -> Callable[[], None]:
     """Start indexing the shards while the build goes on; the function returned waits for
     the end and raises what failed. In processes of their own, one for each worker, each
     with its Pagefind: what this side of Pagefind does (the records, reading its answers,
     keeping its files) then spreads over the cores, and each answer waits for no lock of
     this busy process. Forked when no other thread runs here (and worker processes can
     still be forked after them), else (the dev server) started afresh and sent their
-    shards; in a thread where neither can be."""
+    shards; in a thread where neither can be. `behind`: the dev server's index, made behind
+    its rebuilds, whose processes give the cores first to the next rebuild and to the
+    browser that shows it."""
     if not shards:
         return lambda: None
     methods = multiprocessing.get_all_start_methods()
@@ -346,7 +350,7 @@ def _index_meanwhile(shards: list[Shard], config: Config, cache: Path, workers: 
             receiving, sending = context.Pipe(duplex=False)
             process = context.Process(target=_index_apart, name="digest-search", daemon=True,
                                       args=(part, config, cache, executable, sending,
-                                            os.getpid() if forked else None))
+                                            os.getpid() if forked else None, behind))
             process.start()
             sending.close()
             started.append((process, receiving))
@@ -402,13 +406,16 @@ def _share(shards: list[Shard], workers: int) -> list[list[Shard]]:
 
 
 def _index_apart(shards: list[Shard], config: Config, cache: Path, executable: Path,
-                 sending, parent: int | None) -> None:
+                 sending, parent: int | None, behind: bool = False) -> None:
     """index_shards in a process of its own; what failed goes back through `sending`.
-    `parent`: the build that forked it, with which it ends."""
+    `parent`: the build that forked it, with which it ends. `behind`: at a lower priority,
+    which its Pagefind inherits."""
     outcome: list | str | None = None
     try:
         if parent is not None:
             end_with(parent)
+        if behind and hasattr(os, "nice"):
+            os.nice(_BEHIND)
         index_shards(shards, config, cache, 1, executable)
     except DigestError as err:
         outcome = list(err.problems)
@@ -593,7 +600,7 @@ class SearchIndex:
                 return  # its end asks for a rebuild, which starts what is still missing
             def run() -> None:
                 try:
-                    _index_meanwhile(missing, config, self.cache, self.workers)()
+                    _index_meanwhile(missing, config, self.cache, self.workers, behind=True)()
                     self.indexed = len(missing)
                 except DigestError:
                     return  # the next rebuild tries again
