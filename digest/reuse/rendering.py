@@ -186,16 +186,17 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
     are made again."""
     last_prints = render_cache.fingerprints
 
-    def reused(made: dict[str, bytes], key: str, name: str, print_: str) -> Content | None:
-        """The bytes made last time (in memory), else the last build's file if it was made
-        from the same fingerprint and is intact."""
-        data = made.get(key)
-        if data is not None:
-            return data
+    def from_output(name: str, print_: str) -> Kept | None:
+        """The last build's file, if it was made from the same fingerprint and is intact."""
         if (previous is not None and last_prints.get(name) == print_
                 and render_cache.written.get(name) == previous.manifest.get(name)):
             return previous.kept(name)
         return None
+
+    def reused(made: dict[str, bytes], key: str, name: str, print_: str) -> Content | None:
+        """The bytes made last time (in memory), else the last build's file."""
+        data = made.get(key)
+        return data if data is not None else from_output(name, print_)
 
     plan = _Plan({}, [], None, None, {})
     if previous is None and not render_cache.pages:  # a first build: everything is made
@@ -207,12 +208,14 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
         if plan.prints is None or "" in plan.prints:
             plan.prints, plan.parts = layout_fingerprints(render_cache, pages, layout,
                                                           favicon, fingerprints)
-        for index, (page, print_) in enumerate(zip(pages, plan.prints)):
-            data = reused(render_cache.pages, print_, page.output, print_)
-            if data is None:
+        # the pages made last time, found at once (the dev server's: most of them), then
+        # the others in the last build's output
+        found = list(map(render_cache.pages.get, plan.prints))
+        for index in [index for index, data in enumerate(found) if data is None]:
+            found[index] = from_output(pages[index].output, plan.prints[index])
+            if found[index] is None:
                 plan.todo.append(index)
-            else:
-                plan.files[page.output] = data
+        plan.files = {page.output: data for page, data in zip(pages, found) if data is not None}
     for number, source in enumerate(feed_sources):
         key = fingerprints.of("feed", source.links, source.home, source.description,
                               source.articles, source.full)
