@@ -559,6 +559,24 @@ def test_a_read_only_folder_leaves_the_previous_output(site: SiteDir) -> None:
         site.root.chmod(0o755)
 
 
+def stopped_in_place(out: Path, first: dict, second: dict, monkeypatch, stops) -> None:
+    """`first` written by a build, then `second` written in place by a dev server that stops
+    (interrupted) as it is about to copy a file for whose path stops(path) holds."""
+    report = write_site(first, out)
+    time.sleep(0.05)  # a rebuild comes later than the clock's tick of the last write
+    real = output_module._copy
+
+    def copy_unless_stopped(content, target):
+        if stops(str(target)):
+            raise KeyboardInterrupt
+        real(content, target)
+
+    monkeypatch.setattr(output_module, "_copy", copy_unless_stopped)
+    with pytest.raises(KeyboardInterrupt):
+        write_site(second, out, Mode.IN_PLACE, last=(report.manifest, first))
+    monkeypatch.undo()
+
+
 def test_a_dev_server_killed_midway_never_lets_a_stale_file_be_reused(tmp_path: Path,
                                                                     monkeypatch) -> None:
     out = tmp_path / "out"
@@ -566,20 +584,8 @@ def test_a_dev_server_killed_midway_never_lets_a_stale_file_be_reused(tmp_path: 
     second = {"a.html": b"A2", "b.html": b"B2", "c.html": b"C1"}
     for later in ("build", "dev server"):
         shutil.rmtree(out, ignore_errors=True)
-        report = write_site(first, out)
-        time.sleep(0.05)  # a rebuild comes later than the clock's tick of the last write
-        real, count = output_module._copy, [0]
-
-        def copy_then_die(content, target):
-            count[0] += 1
-            if count[0] == 2:  # a.html is in place, b.html not, the manifest as it was
-                raise KeyboardInterrupt
-            real(content, target)
-
-        monkeypatch.setattr(output_module, "_copy", copy_then_die)
-        with pytest.raises(KeyboardInterrupt):
-            write_site(second, out, Mode.IN_PLACE, last=(report.manifest, first))
-        monkeypatch.undo()
+        # a.html is in place, b.html not, the manifest as it was
+        stopped_in_place(out, first, second, monkeypatch, lambda path: "b.html" in path)
         assert (out / "a.html").read_bytes() == b"A2"  # new bytes, which the manifest ...
         # ... does not vouch for: a later build, or a dev server started again, writes A1
         if later == "build":
@@ -596,19 +602,8 @@ def test_a_dev_server_killed_while_it_adds_files_leaves_them_to_the_next_build(
     out = tmp_path / "out"
     first = {"a.html": b"A1", "search/one/index.pf": b"I1"}
     second = {**first, "b.html": b"B", "search/two/index.pf": b"I2", "search/two/meta.pf": b"M"}
-    report = write_site(first, out)
-    time.sleep(0.05)  # a rebuild comes later than the clock's tick of the last write
-    real = output_module._copy
-
-    def copy_then_die(content, target):
-        if "meta.pf" in str(target):  # two of the three new files are in place
-            raise KeyboardInterrupt
-        real(content, target)
-
-    monkeypatch.setattr(output_module, "_copy", copy_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        write_site(second, out, Mode.IN_PLACE, last=(report.manifest, first))
-    monkeypatch.undo()
+    # two of the three new files are in place
+    stopped_in_place(out, first, second, monkeypatch, lambda path: "meta.pf" in path)
     left = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
     assert len(left & {"b.html", "search/two/index.pf", "search/two/meta.pf"}) == 2
     assert output_module.foreign_files(out) == []
