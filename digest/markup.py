@@ -86,6 +86,10 @@ class _HeadingIdsExtension(markdown.Extension):
 class _SkipPlainTextExtension(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
         md.treeprocessors.register(_SkipPlainText(md), "digest_skip_plain_text", 25)
+
+
+class _QuickInlineExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
         if _QuickInline.fits():
             md.treeprocessors.register(_QuickInline(md), "inline", 20)  # the inline pass's
 
@@ -165,6 +169,7 @@ class Renderer:
             "sane_lists",
             TableExtension(),
             _SkipPlainTextExtension(),
+            _QuickInlineExtension(),
         ]
         if options.heading_anchors:
             extensions.append(_HeadingIdsExtension())
