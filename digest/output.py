@@ -441,10 +441,15 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
 def _claimed(manifest: dict[str, str], text: ManifestText | None, new: list[str]) -> bytes:
     """The manifest's text with the `new` files added, with no digest: files of digest's,
     which no later build leaves in place unchecked (a digest matches no file's)."""
+    claimed = {**manifest, **dict.fromkeys(new, "")}
     if text is None or text.lines is None:
-        return _manifest_bytes({**manifest, **dict.fromkeys(new, "")})
-    return ("{" + ",\n".join([*text.lines, *(f"{json.dumps(rel)}:\"\"" for rel in new)])
-            + "}\n").encode()
+        return _manifest_bytes(claimed)
+    return ManifestText(claimed, [*text.lines, *(_line(rel, "") for rel in new)]).data()
+
+
+def _line(rel: str, digest: str) -> str:
+    """A manifest's entry as its file holds it (see _manifest_bytes)."""
+    return f"{json.dumps(rel)}:{json.dumps(digest)}"
 
 
 class ManifestText:
@@ -470,7 +475,7 @@ class ManifestText:
         if changed:
             lines = list(lines)
             for rel in changed:
-                lines[self.places[rel]] = f"{json.dumps(rel)}:{json.dumps(manifest[rel])}"
+                lines[self.places[rel]] = _line(rel, manifest[rel])
         return ManifestText(manifest, lines, self.places)
 
     def data(self) -> bytes:
