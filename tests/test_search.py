@@ -253,30 +253,28 @@ def test_the_box_speaks_the_site_s_language_and_its_own_words(site: SiteDir, pub
 # What Pagefind is asked to index, seen through a stand-in for its program that logs every
 # message it is sent, then hands them to the real one.
 
-def _logging_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _wrapped_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Builds run `script` as their Pagefind; in it, {real} is the real one."""
     from pagefind.service import get_executable
 
-    real = get_executable()
-    log = tmp_path / "pagefind.log"
     wrapper = tmp_path / "pagefind"
-    # a log a Pagefind, named for the process that started it and its own
-    wrapper.write_text(f"#!/bin/sh\ntee '{log}.'$PPID.$$ | '{real}' \"$@\"\n")
+    wrapper.write_text("#!/bin/sh\n" + script.replace("{real}", str(get_executable())))
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+
+
+def _logging_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "pagefind.log"
+    # a log a Pagefind, named for the process that started it and its own
+    _wrapped_pagefind(tmp_path, monkeypatch, f"tee '{log}.'$PPID.$$ | '{{real}}' \"$@\"\n")
     return log
 
 
 def _niceness_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A Pagefind that writes down the priority it runs at (its niceness), a file each."""
-    from pagefind.service import get_executable
-
-    real = get_executable()
     folder = tmp_path / "niceness"
     folder.mkdir()
-    wrapper = tmp_path / "pagefind"
-    wrapper.write_text(f"#!/bin/sh\nnice > '{folder}/'$$\nexec '{real}' \"$@\"\n")
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    _wrapped_pagefind(tmp_path, monkeypatch, f"nice > '{folder}/'$$\nexec '{{real}}' \"$@\"\n")
     return folder
 
 
