@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Server, SiteDir, article, start, wait_for_index
+from digest.output import MANIFEST
 
 SITE = {
     "site.yaml": "title: Served\nbase_url: https://example.org/news/\n",
@@ -80,7 +83,8 @@ def test_never_serves_outside_the_output_folder(site: SiteDir, serve, path: str,
 
 
 def wait_for_built_index(site: SiteDir) -> None:
-    """Until the served search index is the one `digest build` makes of the same site."""
+    """Until the served search index is the one `digest build` makes of the same site, and
+    the output's manifest, written after the files, vouches for it: the write is over."""
     copy = SiteDir(site.root.parent / "index-check")
     shutil.rmtree(copy.root, ignore_errors=True)
     shutil.copytree(site.root / "content", copy.root / "content")
@@ -91,9 +95,12 @@ def wait_for_built_index(site: SiteDir) -> None:
 
     def served() -> bytes | None:
         try:
-            return (site.out / "search" / "pagefind-entry.json").read_bytes()
+            entry = (site.out / "search" / "pagefind-entry.json").read_bytes()
+            manifest = json.loads((site.out / MANIFEST).read_bytes())
         except FileNotFoundError:  # none yet: the output was written without one
             return None
+        listed = manifest.get("search/pagefind-entry.json")
+        return entry if listed == hashlib.sha256(entry).hexdigest() else None
 
     while served() != wait:
         assert time.monotonic() < deadline, "the search index was not written"
