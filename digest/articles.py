@@ -15,7 +15,7 @@ from .config import Config
 from .errors import DigestError, Problem, did_you_mean, problem
 from .limits import markdown_problem, size_problem, slug_problem
 from .markup import Renderer, first_paragraph, plain_text, split_more
-from .model import Article, Image, Label, ParsedArticle, Source
+from .model import Article, Image, Label, ParsedArticle, Source, reading_minutes, standfirst
 from .slugs import match_key, slugify
 from .yamltext import Field, load_mapping, type_name
 
@@ -151,7 +151,8 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
         topic_line=fields["topic"].line if "topic" in fields else 1, tags=tags,
         authors=authors, summary=summary, source=source, image=image, slug=slug, draft=draft,
-        html=body, extra=extra, findings=findings, lead=lead, weight=weight)
+        html=body, standfirst=standfirst(summary, body), reading_minutes=reading_minutes(body),
+        extra=extra, findings=findings, lead=lead, weight=weight)
 
 
 def place_article(parsed: ParsedArticle, config: Config) -> Article:
@@ -174,7 +175,8 @@ def place_article(parsed: ParsedArticle, config: Config) -> Article:
         authors=parsed.authors or ((config.author,) if config.author else ()),
         summary=parsed.summary, source=parsed.source, image=image, slug=parsed.slug,
         draft=parsed.draft, html=parsed.html,
-        url=f"{base}{parsed.date:%Y/%m/%d}/{parsed.slug}/", extra=parsed.extra,
+        url=f"{base}{parsed.date:%Y/%m/%d}/{parsed.slug}/", standfirst=parsed.standfirst,
+        reading_minutes=parsed.reading_minutes, extra=parsed.extra,
         base_path=base, findings=parsed.findings, lead=parsed.lead, weight=parsed.weight)
 
 

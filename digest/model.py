@@ -67,6 +67,8 @@ class ParsedArticle:
     slug: str
     draft: bool
     html: str  # the body; site-root links (/img/a.png) without the base path (see Article)
+    standfirst: str  # see standfirst()
+    reading_minutes: int  # see reading_minutes()
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     findings: Findings = field(default=Findings(), hash=False, compare=False)
     lead: bool = False  # `lead: true`: its day's lead story
@@ -93,6 +95,25 @@ def with_base_path(html: str, base_path: str) -> str:
     return _TAG.sub(one, html)
 
 
+
+def standfirst(summary: str, html: str) -> str:
+    """The summary, to stand under the headline; "" when the body opens with it (a summary
+    taken from the first paragraph or the text before <!--more-->)."""
+    from .markup import first_paragraph, plain_text  # the model needs it here alone
+
+    opening = plain_text(first_paragraph(html))
+    return "" if opening and summary.startswith(opening.removesuffix("…")) else summary
+
+
+def reading_minutes(html: str) -> int:
+    """About how long a body takes to read, at least a minute: 230 words a minute, and 500
+    characters a minute of Chinese, Japanese or Korean, written without spaces."""
+    text = _ANY_TAG.sub(" ", html)
+    ideographs = len(_IDEOGRAPHS.findall(text))
+    words = len(_IDEOGRAPHS.sub(" ", text).split())
+    return max(1, math.ceil(words / 230 + ideographs / 500))
+
+
 @dataclass(frozen=True)
 class Article:
     path: str  # the source file, relative to the project, for messages
@@ -112,6 +133,8 @@ class Article:
     # gives an object whose str() reads it from disk
     html: str
     url: str  # root-relative, with the base path: /news/2024/03/22/slug/
+    standfirst: str  # the summary under the headline, or "" (see standfirst())
+    reading_minutes: int  # see reading_minutes()
     extra: dict[str, Any] = field(default_factory=dict, hash=False)  # other front-matter keys
     base_path: str = "/"
     findings: Findings = field(default=Findings(), hash=False, compare=False, repr=False)
@@ -132,25 +155,6 @@ class Article:
     def day_url(self) -> str:
         """The edition of its day: /news/2024/03/22/."""
         return f"{self.base_path}{self.date:%Y/%m/%d}/"
-
-    @cached_property
-    def standfirst(self) -> str:
-        """The summary, to stand under the headline; "" when the body opens with it (a
-        summary taken from the first paragraph or the text before <!--more-->)."""
-        from .markup import first_paragraph, plain_text  # the model needs it here alone
-
-        opening = plain_text(first_paragraph(str(self.html)))
-        return "" if opening and self.summary.startswith(opening.removesuffix("…")) \
-            else self.summary
-
-    @cached_property
-    def reading_minutes(self) -> int:
-        """About how long the body takes to read, at least a minute: 230 words a minute,
-        and 500 characters a minute of Chinese, Japanese or Korean, written without spaces."""
-        text = _ANY_TAG.sub(" ", str(self.html))
-        ideographs = len(_IDEOGRAPHS.findall(text))
-        words = len(_IDEOGRAPHS.sub(" ", text).split())
-        return max(1, math.ceil(words / 230 + ideographs / 500))
 
     @property
     def updated_has_time(self) -> bool:

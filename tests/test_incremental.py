@@ -278,6 +278,7 @@ def test_a_cache_from_another_version_damaged_or_with_wrong_types_is_ignored(
               (header, [changed(r, 8, (("Tag", 5),)) for r in records]),  # the tags
               (header, [changed(r, 17, r[17][:3]) for r in records]),  # findings cut short
               (header, [changed(r, 15, (0, 10**12)) for r in records]),  # a body past the end
+              (header, [changed(r, 21, "5") for r in records]),  # the reading time
               (header, {"not": "a list"})]
     flipped = bytearray(whole)
     flipped[len(whole) // 3] ^= 1  # within a piece: its digest no longer matches

@@ -37,7 +37,7 @@ def article(index: int, title: str, when: datetime, topic: str, tags: list[str],
                    updated=None, topic=label(topic, "topics"),
                    tags=tuple(label(tag, "tags") for tag in tags), authors=(), summary="",
                    source=None, image=None, slug=slug, draft=False, html=body,
-                   url=f"/{when:%Y/%m/%d}/{slug}/")
+                   url=f"/{when:%Y/%m/%d}/{slug}/", standfirst="", reading_minutes=1)
 
 
 base_articles = st.lists(st.tuples(TITLES, TIMES, TOPICS, TAGS), min_size=1, max_size=12)

@@ -29,7 +29,7 @@ from ..project import THEME_TEMPLATES, Project, walk
 
 CACHE_FOLDER = ".digest-cache"
 SPARE_OUTPUT = "output"  # in CACHE_FOLDER: an earlier output, which the next build updates
-_FORMAT = 11  # of the cache files; a change makes older caches start afresh
+_FORMAT = 12  # of the cache files; a change makes older caches start afresh
 
 
 def content_hash(data: bytes) -> str:
@@ -502,7 +502,7 @@ def _article_to_record(digest: str, article: ParsedArticle, body: tuple[int, int
             (image.src, image.alt, image.caption, image.credit) if image else None,
             article.slug, article.draft, body, article.extra,
             (findings.warnings, findings.links, findings.ids, findings.topic_line),
-            article.lead, article.weight)
+            article.lead, article.weight, article.standfirst, article.reading_minutes)
 
 
 def _article_from_record(record: object, zone: ZoneInfo, store: _BodyStore, end: int
@@ -510,11 +510,12 @@ def _article_from_record(record: object, zone: ZoneInfo, store: _BodyStore, end:
     """The article a record holds; TypeError or ValueError unless it holds one, each value
     of the type it has in an article."""
     (path, digest, title, date, has_time, updated, topic, topic_line, tags, authors, summary,
-     source, image, slug, draft, (offset, length), extra, findings, lead,
-     weight) = record  # type: ignore[misc]
+     source, image, slug, draft, (offset, length), extra, findings, lead, weight, standfirst,
+     minutes) = record  # type: ignore[misc]
     warnings, links, ids, finding_line = findings
     if not (str is type(path) is type(digest) is type(title) is type(summary) is type(slug)
-            and date is not None and type(extra) is dict and type(ids) is frozenset
+            is type(standfirst) and type(minutes) is int and date is not None
+            and type(extra) is dict and type(ids) is frozenset
             and int is type(offset) is type(length) and 0 <= offset and 0 <= length
             and offset + length <= end and _rows(tags, _PAIR)
             and (topic is None or _row(topic) == _PAIR)
@@ -529,7 +530,8 @@ def _article_from_record(record: object, zone: ZoneInfo, store: _BodyStore, end:
         topic=topic, topic_line=int(topic_line), tags=tuple(tags), authors=tuple(authors),
         summary=summary, source=Source(*source) if source else None,
         image=Image(*image) if image else None, slug=slug, draft=bool(draft),
-        html=StoredText(store, offset, length), extra=extra,
+        html=StoredText(store, offset, length), standfirst=standfirst, reading_minutes=minutes,
+        extra=extra,
         findings=Findings(tuple(warnings), tuple(links), ids, int(finding_line)),
         lead=bool(lead), weight=int(weight))
 
