@@ -584,13 +584,29 @@ def _lock(output: Path) -> int | None:
 
 def write_staged(stage: Path, rel: str, data: bytes) -> Staged:
     """Write one file into the folder a build will swap in; for worker processes. Written
-    beside its place and renamed over it: the file there may be a hard link to the output's."""
-    target = stage / _safe_relative(rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}{_TEMPORARY}")
-    temporary.write_bytes(data)
+    beside its place and renamed over it: the file there may be a hard link to the output's.
+    The folder is made only when the write finds it missing, as it does for each new page."""
+    target = f"{os.fspath(stage)}/{_safe_relative(rel)}"
+    parent, _, name = target.rpartition("/")
+    temporary = f"{parent}/.{name}{_TEMPORARY}"
+    try:
+        handle = os.open(temporary, _NEW_FILE, 0o666)
+    except FileNotFoundError:
+        os.makedirs(parent, exist_ok=True)
+        handle = os.open(temporary, _NEW_FILE, 0o666)
+    except FileExistsError:  # a killed build's, which may be a link to a file of the output
+        _unlink(temporary)
+        handle = os.open(temporary, _NEW_FILE, 0o666)
+    try:
+        with open(handle, "wb", closefd=False) as stream:
+            stream.write(data)
+    finally:
+        os.close(handle)
     os.replace(temporary, target)
     return Staged(hashlib.sha256(data).hexdigest(), len(data))
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 def _hash(content: Content) -> tuple[str, int]:
