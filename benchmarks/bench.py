@@ -13,10 +13,11 @@ site's title is edited in site.yaml with the number of articles it parsed again,
 rebuild of `digest serve` started on the site built, a one-article rebuild through the code
 path `digest serve` uses, the save-to-reload time in a real browser on a served site, the
 peak memory of the largest process and the size of the output, then what each kind of
-file in it weighs per article. Builds run `digest build` as a separate process; times are
-medians. The builds include the search index; it is also measured alone, made as a build
-makes it: from nothing (every shard), after five articles are edited (only their shards),
-and with nothing changed, with its size. What it is doing goes to stderr as it goes.
+file in it weighs (as benchmarks/sizes.py tells it). Builds run `digest build` as a separate
+process; times are medians. The builds include the search index; it is also measured alone,
+made as a build makes it: from nothing (every shard), after five articles are edited (only
+their shards), and with nothing changed, with its size. What it is doing goes to stderr as
+it goes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import json
 import marshal
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import write_corpus  # noqa: E402
+from sizes import measure as measure_sizes, report as size_report  # noqa: E402
 
 DIGEST = str(Path(sys.executable).parent / "digest")
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1798761600", "PYTHONUNBUFFERED": "1"}  # 2027-01-01
@@ -277,29 +278,6 @@ def measure_reload(site: Path, edits: int) -> float:
         server.stdout.close()
 
 
-# What each kind of file in the output is, by its path: the first pattern that matches.
-_KINDS = [("article pages", re.compile(r"^\d{4}/\d\d/\d\d/[^/]+/index\.html$")),
-          ("day, month, year pages", re.compile(r"^\d{4}/(\d\d/(\d\d/)?)?index\.html$")),
-          ("topic listings", re.compile(r"^topics/.*index\.html$")),
-          ("tag listings", re.compile(r"^tags/.*index\.html$")),
-          ("feeds", re.compile(r"(^|/)(feed\.xml|atom\.xml|feed\.json)$")),
-          ("search index", re.compile(r"^search/")),
-          ("sitemaps and manifest", re.compile(r"(^|/)(sitemap\.xml|news-sitemap\.xml|"
-                                               r"\.digest-manifest\.json)$"))]
-
-
-def output_by_kind(output: Path) -> dict[str, tuple[int, int]]:
-    """The files of the output and their bytes, by kind (_KINDS; "other" for the rest)."""
-    kinds: dict[str, tuple[int, int]] = {}
-    for path in output.rglob("*"):
-        if path.is_file():
-            rel = path.relative_to(output).as_posix()
-            kind = next((name for name, pattern in _KINDS if pattern.search(rel)), "other")
-            files, size = kinds.get(kind, (0, 0))
-            kinds[kind] = (files + 1, size + path.stat().st_size)
-    return kinds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -334,8 +312,8 @@ def main() -> None:
             write_corpus(site, size)
             serial, one, two, from_cpu = measure_serial(site)
             builds = measure_builds(site, arguments.runs or (1 if size >= 50_000 else 3))
-            kinds = output_by_kind(site / "_site")
-            output = sum(size for _, size in kinds.values()) / 1e6
+            kinds = measure_sizes(site / "_site")
+            output = sum(weight for _, weight in kinds.values()) / 1e6
             sizes_by_kind.append((size, kinds))
             note("the search index alone: from nothing, after five edits, unchanged")
             search = measure_search(site)
@@ -365,13 +343,9 @@ def main() -> None:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths)))
     for remark in remarks:
         print(remark)
-    print("\noutput by kind: files, MB, KB per article")
     for size, kinds in sizes_by_kind:
-        total = sum(bytes_ for _, bytes_ in kinds.values())
-        print(f"{size:,} articles: {total / 1e6:.1f} MB, {total / 1e3 / size:.1f} KB per article")
-        for name in [name for name, _ in _KINDS] + ["other"]:
-            files, bytes_ = kinds.get(name, (0, 0))
-            print(f"  {name:<24}{files:>8,}{bytes_ / 1e6:>9.1f}{bytes_ / 1e3 / size:>7.2f}")
+        print(f"\nthe output of {size:,} articles, by kind (benchmarks/sizes.py)")
+        print(size_report(kinds))
 
 
 if __name__ == "__main__":
