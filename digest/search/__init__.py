@@ -451,7 +451,10 @@ def _theme_file(name: str) -> bytes:
 def interface_files() -> dict[str, Content]:
     """The search box's stylesheet: the same bytes every time. Its script, which holds the
     site's words, is a page (see pages.site_pages)."""
-    return {f"{FOLDER}/search.css": _theme_file("search.css")}
+    return {_STYLESHEET: _theme_file("search.css")}
+
+
+_STYLESHEET = f"{FOLDER}/search.css"
 
 
 def _alive(name: str) -> bool:
@@ -470,8 +473,11 @@ def _alive(name: str) -> bool:
 
 def is_index_file(path: str) -> bool:
     """Whether an output path is one of the index's (not the search box's) files."""
-    return (path.startswith(f"{FOLDER}/") and path not in interface_files()
-            and path != f"{FOLDER}/search.js")
+    return path.startswith(_INDEX_FOLDER) and path not in _SEARCH_BOX
+
+
+_INDEX_FOLDER = f"{FOLDER}/"
+_SEARCH_BOX = frozenset({_STYLESHEET, f"{FOLDER}/search.js"})  # its stylesheet and script
 
 
 def shards_json(shards: list[Shard]) -> bytes:
