@@ -92,10 +92,7 @@ class Session:
                               search=self._search)
             report = self._write(config, result.files, lost)
         except DigestError as err:
-            self._publish(State(self.state.version + 1, (), tuple(err.problems)))
-            lines = [str(p) for p in err.problems]
-            return "\n".join([*lines, f"{trigger}: {len(lines)} problem"
-                              f"{'s' * (len(lines) != 1)}; still serving the last good build"])
+            return self._failed(trigger, err)
         self._written, self.site, self.config = result.files, result.site, config
         self.until = result.until
         # the search index's files reload no page: the next search reads them
@@ -118,6 +115,13 @@ class Session:
         return "\n".join([*notes, f"{trigger}: {report.written} file"
                                    f"{'s' * (report.written != 1)} written, "
                                    f"{report.removed} removed, in {ms:.0f} ms{warned}"])
+
+    def _failed(self, trigger: str, err: DigestError) -> str:
+        """Open pages are shown the problems; the log line says them."""
+        self._publish(State(self.state.version + 1, (), tuple(err.problems)))
+        lines = [str(p) for p in err.problems]
+        said = f"{len(lines)} problem{'s' * (len(lines) != 1)}"
+        return "\n".join([*lines, f"{trigger}: {said}; still serving the last good build"])
 
     def _write(self, config: Config, files: dict[str, Content], lost: bool):
         output = self.project.output(config)
@@ -143,18 +147,36 @@ class Session:
         watcher has it done; for callers without one (tests, the benchmark)."""
         lines = []
         while self._search is not None and self._search.wait():
-            self.search_waiting = False
-            lines.append(self.rebuild(f"{SEARCH_INDEX} changed", now, changed=frozenset()))
+            lines.append(self.write_search(now))
         return lines
 
-    def write_search(self) -> None:
-        """Write the search index made in the background: a rebuild that changes nothing
-        else, and is said nowhere."""
+    def write_search(self, now: datetime | None = None) -> str:
+        """Write the search index made in the background, and say it nowhere; returns the
+        log line. Only the index's files are new: they take the place of the index's files
+        of the last write, and nothing else is built again. After a failed rebuild, or with
+        the output gone, a rebuild does it, which also writes what was missing."""
         self.search_waiting = False
-        self.rebuild(f"{SEARCH_INDEX} changed", changed=frozenset(), quiet=True)
+        if (self.site is None or self.config is None or self.state.problems
+                or self._search is None or self._manifest is None or self.output_lost()):
+            return self.rebuild(f"{SEARCH_INDEX} changed", now, changed=frozenset(),
+                                quiet=True)
+        started = time.perf_counter()
+        try:
+            index = self._search.files(self.config, self.site.articles,
+                                       self.reuse.parsed.sources)
+            files = {name: content for name, content in self._written.items()
+                     if not is_index_file(name)}
+            files.update(index)
+            report = self._write(self.config, files, lost=False)
+        except DigestError as err:
+            return self._failed(f"{SEARCH_INDEX} changed", err)
+        self._written = files
+        ms = (time.perf_counter() - started) * 1000
+        return (f"{SEARCH_INDEX} changed: {report.written} file{'s' * (report.written != 1)} "
+                f"written, {report.removed} removed, in {ms:.0f} ms")
 
     def _searched(self) -> None:
-        """The search index is up to date: a rebuild (of nothing else) writes it."""
+        """The search index is up to date: write_search writes it."""
         if callable(self.search_ready):
             self.search_ready()
         else:

@@ -246,6 +246,37 @@ def test_the_dev_server_told_what_changed_equals_clean_serial_builds(
         assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch), name
 
 
+def test_the_dev_server_writes_the_search_index_made_behind_it_without_building_again(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """Once made in the background, the index takes the place of the last one: no page is
+    built again, only the index's files and the manifest change, and the output is a clean
+    build's."""
+    from digest import serve
+
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    session = Session(Project.at(root / "site.yaml"), Options())
+    assert "written" in session.rebuild("start", now=NOW)
+    session.settle(now=NOW)
+    path = sorted((root / "content").rglob("*.md"))[3]
+    edit_title(path, "Found by the words of its new title")
+    changed = frozenset([path.relative_to(root).as_posix()])
+    assert "written" in session.rebuild("edit", now=NOW, changed=changed)
+    before = SiteDir(root).snapshot()
+    built: list[str] = []
+    real = serve.assemble
+    monkeypatch.setattr(serve, "assemble", lambda *args, **kwargs: built.append("again") or
+                        real(*args, **kwargs))
+    lines = session.settle(now=NOW)
+    assert built == []
+    assert lines and lines[-1].startswith("search index changed: "), lines
+    after = SiteDir(root).snapshot()
+    differ = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    assert differ and all(name.startswith("search/") or name == ".digest-manifest.json"
+                          for name in differ), differ
+    assert after == clean_serial_build(root, tmp_path, monkeypatch)
+
+
 def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
