@@ -95,7 +95,6 @@ def with_base_path(html: str, base_path: str) -> str:
     return _TAG.sub(one, html)
 
 
-
 def standfirst(summary: str, html: str) -> str:
     """The summary, to stand under the headline; "" when the body opens with it (a summary
     taken from the first paragraph or the text before <!--more-->)."""
