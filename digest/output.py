@@ -27,6 +27,7 @@ import shutil
 import stat
 import sys
 import time
+from collections.abc import Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -454,29 +455,37 @@ def _line(rel: str, digest: str) -> str:
 
 class ManifestText:
     """A manifest as its file holds it (see _manifest_bytes), an entry a line: the dev
-    server's next manifest, which differs in a few digests, is made by changing those lines
-    alone rather than sorting and encoding every entry again."""
+    server's next manifest, which differs in a few digests and paths, is made by changing
+    those lines alone rather than sorting and encoding every entry again."""
 
     def __init__(self, manifest: dict[str, str], lines: list[str] | None = None,
-                 places: dict[str, int] | None = None):
+                 places: dict[str, int] | None = None, order: list[str] | None = None):
         self.manifest = manifest
         self.lines = lines  # None until the text is first needed
         self.places = places  # each path's line
+        self.order = order  # the paths, a line each, sorted
 
     def updated(self, manifest: dict[str, str], hashed: dict[str, tuple[str, int]]
                 ) -> ManifestText | None:
-        """The text of `manifest`, which differs from this one at most in the digests of
-        the paths `hashed`; None when their paths differ, or this text was never made."""
-        if self.lines is None or self.places is None \
-                or manifest.keys() != self.manifest.keys():
+        """The text of `manifest`, which differs from this one in the digests of the paths
+        `hashed` and in paths added (hashed too) or removed; None when this text was never
+        made, or when most of the paths are new (encoding them all is quicker then)."""
+        if self.lines is None or self.places is None or self.order is None:
             return None
-        lines = self.lines
-        changed = [rel for rel in hashed if manifest[rel] != self.manifest[rel]]
+        old = self.manifest
+        lines, places, order = self.lines, self.places, self.order
+        if manifest.keys() != old.keys():
+            added = sorted(manifest.keys() - old.keys())
+            if len(added) > len(manifest) // 2:
+                return None
+            order, lines = _merged(order, lines, old.keys() - manifest.keys(), added, manifest)
+            places = {rel: place for place, rel in enumerate(order)}
+        changed = [rel for rel in hashed if rel in old and manifest[rel] != old[rel]]
         if changed:
-            lines = list(lines)
+            lines = list(lines) if lines is self.lines else lines
             for rel in changed:
-                lines[self.places[rel]] = _line(rel, manifest[rel])
-        return ManifestText(manifest, lines, self.places)
+                lines[places[rel]] = _line(rel, manifest[rel])
+        return ManifestText(manifest, lines, places, order)
 
     def data(self) -> bytes:
         if self.lines is None:
@@ -484,9 +493,31 @@ class ManifestText:
             text = data.decode()
             # an entry a line: JSON writes a newline in a string as \n
             self.lines = text[1:-2].split(",\n") if self.manifest else []
-            self.places = {rel: place for place, rel in enumerate(sorted(self.manifest))}
+            self.order = sorted(self.manifest)
+            self.places = {rel: place for place, rel in enumerate(self.order)}
             return data
         return ("{" + ",\n".join(self.lines) + "}\n").encode()
+
+
+def _merged(order: list[str], lines: list[str], gone: Set[str], added: list[str],
+            manifest: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The sorted paths and their lines, less those `gone`, with those `added` (sorted) in
+    their places."""
+    new_order: list[str] = []
+    new_lines: list[str] = []
+    at = 0
+    for rel, line in zip(order, lines):
+        while at < len(added) and added[at] < rel:
+            new_order.append(added[at])
+            new_lines.append(_line(added[at], manifest[added[at]]))
+            at += 1
+        if rel not in gone:
+            new_order.append(rel)
+            new_lines.append(line)
+    for rel in added[at:]:
+        new_order.append(rel)
+        new_lines.append(_line(rel, manifest[rel]))
+    return new_order, new_lines
 
 
 def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | None,

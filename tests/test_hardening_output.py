@@ -696,20 +696,29 @@ _DIGESTS = st.text("0123456789abcdef\"\\\n,:", min_size=1, max_size=8)
 @given(st.dictionaries(_PATHS, _DIGESTS, max_size=30), st.data())
 def test_the_manifest_text_changed_in_place_is_the_one_written_whole(manifest, data) -> None:
     """The dev server writes its next manifest by changing the lines of the digests that
-    changed: the bytes are those the whole manifest encodes to, whatever the paths hold."""
+    changed, and of the paths added and removed: the bytes are those the whole manifest
+    encodes to, whatever the paths hold."""
     from digest.output import ManifestText, _manifest_bytes
 
     text = ManifestText(manifest)
     assert text.data() == _manifest_bytes(manifest)
     for _ in range(3):
-        changed = data.draw(st.lists(st.sampled_from(sorted(manifest)), unique=True)
-                            if manifest else st.just([]))
-        new = dict(manifest)
+        paths = st.lists(st.sampled_from(sorted(manifest)), unique=True) if manifest \
+            else st.just([])
+        changed, removed = data.draw(paths), set(data.draw(paths))
+        added = data.draw(st.dictionaries(_PATHS, _DIGESTS, max_size=4))
+        new = {rel: digest for rel, digest in manifest.items() if rel not in removed}
         hashed = {}
         for rel in changed:
-            new[rel] = data.draw(_DIGESTS)
-            hashed[rel] = (new[rel], 0)
+            if rel not in removed:
+                new[rel] = data.draw(_DIGESTS)
+                hashed[rel] = (new[rel], 0)
+        for rel, digest in added.items():
+            new[rel] = digest
+            hashed[rel] = (digest, 0)
         updated = text.updated(new, hashed)
-        assert updated is not None and updated.data() == _manifest_bytes(new)
+        if updated is None:  # most of its paths new: encoded whole
+            assert len(new.keys() - manifest.keys()) > len(new) // 2
+            updated = ManifestText(new)
+        assert updated.data() == _manifest_bytes(new)
         text, manifest = updated, new
-    assert text.updated({**manifest, "another/path": "x"}, {}) is None
