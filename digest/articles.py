@@ -131,11 +131,11 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
 
     try:
         body = renderer.to_html(body_text)
+        opening = plain_text(first_paragraph(body))  # the body's first paragraph, as text
         summary = reader.text("summary")
         if not summary:
             more = split_more(body_text)
-            summary = plain_text(renderer.to_html(more) if more is not None
-                                 else first_paragraph(body))
+            summary = plain_text(renderer.to_html(more)) if more is not None else opening
     except RecursionError:  # Python-Markdown recurses once per level of nesting
         raise DigestError(problem(path, body_line, "the Markdown is nested too deeply (lists, "
                                                    "quotes or emphasis inside one another "
@@ -151,7 +151,7 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
         path=path, title=title, date=date, has_time=has_time, updated=updated, topic=topic,
         topic_line=fields["topic"].line if "topic" in fields else 1, tags=tags,
         authors=authors, summary=summary, source=source, image=image, slug=slug, draft=draft,
-        html=body, standfirst=standfirst(summary, body), reading_minutes=reading_minutes(body),
+        html=body, standfirst=standfirst(summary, opening), reading_minutes=reading_minutes(body),
         extra=extra, findings=findings, lead=lead, weight=weight)
 
 

@@ -95,12 +95,10 @@ def with_base_path(html: str, base_path: str) -> str:
     return _TAG.sub(one, html)
 
 
-def standfirst(summary: str, html: str) -> str:
+def standfirst(summary: str, opening: str) -> str:
     """The summary, to stand under the headline; "" when the body opens with it (a summary
-    taken from the first paragraph or the text before <!--more-->)."""
-    from .markup import first_paragraph, plain_text  # the model needs it here alone
-
-    opening = plain_text(first_paragraph(html))
+    taken from the first paragraph or the text before <!--more-->). `opening`: the body's
+    first paragraph as plain text."""
     return "" if opening and summary.startswith(opening.removesuffix("…")) else summary
 
 
