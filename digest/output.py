@@ -628,11 +628,8 @@ def write_staged(stage: Path, rel: str, data: bytes) -> Staged:
     except FileExistsError:  # a killed build's, which may be a link to a file of the output
         _unlink(temporary)
         handle = os.open(temporary, _NEW_FILE, 0o666)
-    try:
-        with open(handle, "wb", closefd=False) as stream:
-            stream.write(data)
-    finally:
-        os.close(handle)
+    with open(handle, "wb") as stream:  # closes the handle
+        stream.write(data)
     os.replace(temporary, target)
     return Staged(hashlib.sha256(data).hexdigest(), len(data))
 
