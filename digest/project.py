@@ -89,7 +89,7 @@ class Project:
         return (self.root / config.output).absolute()
 
     def read_articles(self, known: dict[str, tuple[tuple[int, int, int, int], bytes]] | None = None,
-                      unchanged: Callable[[str, tuple[int, int, int, int]], bool] | None = None
+                      unread: Callable[[str, tuple[int, int, int, int]], bool] | None = None
                       ) -> tuple[list[tuple[str, bytes | None, tuple[int, int, int, int]]],
                                  list[Problem]]:
         """(path, bytes, stamp) of every article file, in folder order, and the files it
@@ -98,7 +98,8 @@ class Project:
 
         With `known` (the dev server's memory of earlier reads), a file whose stamp is
         unchanged is not read again; `known` is brought up to date. A file for which
-        `unchanged(path, stamp)` says so (a build's memory) is not read: its bytes are None.
+        `unread(path, stamp)` says so (a build's memory, or a file the parsers will read
+        with read_article) is not read: its bytes are None.
         """
         found: list[tuple[str, bytes | None, tuple[int, int, int, int]]] = []
         # a link or a pipe among the images of content/ does no harm: digest never reads them
@@ -117,8 +118,8 @@ class Project:
             stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
             try:
                 if known is None:
-                    unread = unchanged is not None and unchanged(shown, stamp)
-                    found.append((shown, None if unread else _read(name), stamp))
+                    skip = unread is not None and unread(shown, stamp)
+                    found.append((shown, None if skip else _read(name), stamp))
                     continue
                 if shown not in known or known[shown][0] != stamp:
                     known[shown] = (stamp, _read(name))
@@ -281,6 +282,20 @@ def _refusal(entry: os.DirEntry, root: str, name: str
     if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode):
         return None, info
     return "not a regular file (a pipe, socket or device); digest reads only files", None
+
+
+def read_article(root: str, shown: str) -> bytes:
+    """The bytes of the article file at `shown` (a path from the project folder `root`), as
+    read_articles would read them; a file that cannot be read, or grew past the size limit
+    since it was listed, is a problem."""
+    try:
+        data = _read(os.path.join(root, shown))
+    except OSError as err:
+        raise DigestError([problem(shown, 0, f"cannot read: {err.strerror}")]) from None
+    too_big = size_problem(len(data), shown)
+    if too_big:
+        raise DigestError([too_big])
+    return data
 
 
 def _read(path: str) -> bytes:

@@ -17,6 +17,7 @@ from conftest import SiteDir, read_cache, write_cache
 from digest.build import Options, build
 from digest.project import Project
 from digest.serve import Session
+from digest.workers import worker_count
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from corpus import write_corpus  # noqa: E402
@@ -395,31 +396,46 @@ def test_a_build_reads_only_the_files_whose_stamp_changed(corpus: Path, tmp_path
     for path in files:
         os.utime(path, (old, old))
     project = Project.at(root / "site.yaml")
-    read: list[Path] = []
+    log = tmp_path / "read.log"
     from digest import project as project_module
     real = project_module._read
 
-    def counted(path: str) -> bytes:  # how an article file is read
-        read.append(Path(path))
+    def counted(path: str) -> bytes:  # how an article file is read, by any process
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()} {path}\n")
         return real(path)
+
+    def read(by: set[str] | None = None) -> list[str]:
+        """The article files read since last asked; `by` is told which processes read them."""
+        text = log.read_text("utf-8") if log.exists() else ""
+        log.unlink(missing_ok=True)
+        lines = [line.split(" ", 1) for line in text.splitlines() if line.endswith(".md")]
+        if by is not None:
+            by.update(pid for pid, _ in lines)
+        return [path for _, path in lines]
 
     monkeypatch.setattr(project_module, "_read", counted)
     build(project, project.read_config(), Options(), NOW)
+    # a first build's files are read by the parsers, each once: in the worker processes
+    readers: set[str] = set()
+    assert sorted(read(readers)) == sorted(map(str, files))
+    if worker_count() > 1:
+        assert str(os.getpid()) not in readers
     build(project, project.read_config(), Options(), NOW)
     # just changed (their change time is now): read again, as they may change again unseen
-    assert len([p for p in read if p.suffix == ".md"]) == 2 * len(files)
+    assert sorted(read()) == sorted(map(str, files))
     monkeypatch.setattr("digest.reuse.parsing.RACY_NS", -10**12)  # as if the files were changed long ago
     build(project, project.read_config(), Options(), NOW)
-    read.clear()
+    read()
     build(project, project.read_config(), Options(), NOW)
-    assert [p for p in read if p.suffix == ".md"] == []
+    assert read() == []
     # Same size and the same modification time written back: the change time tells.
     text = files[4].read_text("utf-8")
     files[4].write_text(text.replace("title: ", "title: X", 1)[:len(text)], "utf-8")
     os.utime(files[4], (old, old))
     assert files[4].stat().st_size == len(text.encode())
     build(project, project.read_config(), Options(), NOW)
-    assert [p for p in read if p.suffix == ".md"] == [files[4]]
+    assert read() == [str(files[4])]
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
 
 

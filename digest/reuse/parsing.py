@@ -6,6 +6,7 @@ it runs on the files that are new or changed only, on every core when there are 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from operator import itemgetter
@@ -15,7 +16,7 @@ from ..config import Config
 from ..errors import DigestError, Problem
 from ..markup import Renderer
 from ..model import Article, ParsedArticle
-from ..project import Project
+from ..project import Project, read_article
 from ..workers import PARSE_MIN, run_in_parallel
 from . import store
 from .store import ParseCache
@@ -74,38 +75,58 @@ def _parse_all(project: Project, config: Config, parse_cache: ParseCache,
                ) -> tuple[list[ParsedArticle], dict[str, str], list[Problem]]:
     started = time.time_ns()
     stamps = parse_cache.stamps
+    building = parse_cache.files is None
+    # A build leaves unread the files it knows unchanged, and those it has never parsed: the
+    # parsers read these themselves, on every core (a first build: all of them).
+    cached = {path for path, _ in parse_cache.entries} if building else set()
+    unchanged: set[str] = set()
 
-    def unchanged(path: str, stamp: tuple[int, int, int, int]) -> bool:
+    def unread(path: str, stamp: tuple[int, int, int, int]) -> bool:
         known = stamps.get(path)
-        return (known is not None and known[0] == stamp
-                and (path, known[1]) in parse_cache.entries)
+        if known is not None and known[0] == stamp and (path, known[1]) in parse_cache.entries:
+            unchanged.add(path)
+            return True
+        return path not in cached
 
-    found, problems = project.read_articles(parse_cache.files, unchanged)
-    if parse_cache.files is None:  # a build: files with the stamp of last time are not read
-        hashes = {path: stamps[path][1] if data is None else store.content_hash(data)
-                  for path, data, _ in found}
-        # A file changed just before it was read could change again with the same stamp
-        # (git's "racy" case): it is read again next time.
-        parse_cache.stamps = {path: (stamp, hashes[path]) for path, _, stamp in found
-                              if stamp[3] < started - RACY_NS}
-    else:
-        hashes = {path: parse_cache.hash_of(path, data) for path, data, _ in found}
-        parse_cache.hashes = {path: parse_cache.hashes[path] for path in hashes}
-    kept = {(path, hashes[path]): parse_cache.entries.get((path, hashes[path]))
-            for path, _, _ in found}
-    todo = [(path, data) for path, data, _ in found if kept[(path, hashes[path])] is None]
-    for (path, _), outcome in zip(todo, _parse(config, todo, progress, parse_cache.park)):
+    found, problems = project.read_articles(parse_cache.files, unread if building else None)
+    hashes: dict[str, str] = {}
+    todo: list[tuple[str, bytes | None]] = []
+    for path, data, _ in found:
+        if data is None:
+            if path in unchanged:
+                hashes[path] = stamps[path][1]
+            else:
+                todo.append((path, None))
+            continue
+        hashes[path] = store.content_hash(data) if building else parse_cache.hash_of(path,
+                                                                                      data)
+        if (path, hashes[path]) not in parse_cache.entries:
+            todo.append((path, data))
+    parsed: dict[str, ParsedArticle] = {}
+    for (path, _), (digest, outcome) in zip(todo, _parse(
+            config, os.fspath(project.root.absolute()), todo, progress, parse_cache.park)):
+        if digest is not None:
+            hashes[path] = digest
         if isinstance(outcome, ParsedArticle):
-            kept[(path, hashes[path])] = outcome
+            parsed[path] = outcome
         else:
             problems.extend(outcome)
     parse_cache.parked_all()
+    hashes = {path: hashes[path] for path, _, _ in found if path in hashes}  # in folder order
+    if building:
+        # A file changed just before it was read could change again with the same stamp
+        # (git's "racy" case): it is read again next time.
+        parse_cache.stamps = {path: (stamp, hashes[path]) for path, _, stamp in found
+                              if stamp[3] < started - RACY_NS and path in hashes}
+    else:
+        parse_cache.hashes = {path: parse_cache.hashes[path] for path in hashes}
+    kept = {(path, digest): parsed.get(path) or parse_cache.entries.get((path, digest))
+            for path, digest in hashes.items()}
     parse_cache.entries = {key: article for key, article in kept.items() if article is not None}
-    if parse_cache.files is not None:
-        parse_cache.last = {path: kept[(path, hashes[path])] for path, _, _ in found}
+    if not building:
+        parse_cache.last = {path: kept[(path, digest)] for path, digest in hashes.items()}
         parse_cache.sources = hashes
-    articles = [kept[(path, hashes[path])] for path, _, _ in found]
-    return [a for a in articles if a is not None], hashes, problems
+    return list(parse_cache.entries.values()), hashes, problems
 
 
 def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[str],
@@ -114,7 +135,7 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
     """parse_articles for the dev server, when only the `changed` files can differ."""
     assert parse_cache.files is not None and parse_cache.last is not None
     problems: list[Problem] = []
-    todo: list[tuple[str, bytes]] = []
+    todo: list[tuple[str, bytes | None]] = []
     for path in sorted(changed):
         old_hash = parse_cache.sources.get(path)
         known = parse_cache.files.get(path)
@@ -130,7 +151,7 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
             continue
         parse_cache.sources[path] = digest
         todo.append((path, known[1]))
-    for (path, _), outcome in zip(todo, _parse(config, todo, progress)):
+    for (path, _), (_, outcome) in zip(todo, _parse(config, "", todo, progress)):
         if isinstance(outcome, ParsedArticle):
             parse_cache.last[path] = parse_cache.entries[(path, parse_cache.sources[path])] = \
                 outcome
@@ -141,32 +162,45 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
     return articles, parse_cache.sources, problems
 
 
-def _parse(config: Config, todo: list[tuple[str, bytes]],
+# What parsing a file gave: the content hash of the bytes its parser read (None when it
+# was given them), and the article, or the problems that stopped it
+_Outcome = tuple[str | None, ParsedArticle | list[Problem]]
+
+
+def _parse(config: Config, root: str, todo: list[tuple[str, bytes | None]],
            progress: Callable[[str, int, int], None] | None = None,
-           receive: Callable[[list], list] | None = None
-           ) -> list[ParsedArticle | list[Problem]]:
-    """Each file parsed, on every core when there are many; `receive` is given the results
-    as they come, and returns what to keep (see ParseCache.park)."""
-    parsed = run_in_parallel(_parse_chunk, config, todo, PARSE_MIN, progress=progress and (
-        lambda done, total: progress("parsing", done, total)), picklable=True,
-        receive=receive)
+           receive: Callable[[list], list] | None = None) -> list[_Outcome]:
+    """Each file parsed, on every core when there are many; a file given as None is read
+    from the project folder `root` by its parser. `receive` is given the parsed articles and
+    problems as they come, and returns what to keep of them (see ParseCache.park)."""
+    def keep(part: list[_Outcome]) -> list[_Outcome]:
+        if receive is None:
+            return part
+        return list(zip([digest for digest, _ in part], receive([item for _, item in part])))
+
+    parsed = run_in_parallel(_parse_chunk, (config, root), todo, PARSE_MIN,
+                             progress=progress and (lambda done, total: progress(
+                                 "parsing", done, total)), picklable=True, receive=keep)
     if parsed is None:
-        parsed = _parse_chunk(config, todo)
-        if receive is not None:
-            parsed = receive(parsed)
+        parsed = keep(_parse_chunk((config, root), todo))
     return parsed
 
 
-def _parse_chunk(config: Config, chunk: list[tuple[str, bytes]]
-                 ) -> list[ParsedArticle | list[Problem]]:
+def _parse_chunk(shared: tuple[Config, str], chunk: list[tuple[str, bytes | None]]
+                 ) -> list[_Outcome]:
+    config, root = shared
     renderer = _renderer(config)
     zone = config.zone
-    results: list[ParsedArticle | list[Problem]] = []
+    results: list[_Outcome] = []
     for path, data in chunk:
+        digest = None
         try:
-            results.append(parse_source(decode(data, path), path, zone, renderer))
+            if data is None:
+                data = read_article(root, path)
+                digest = store.content_hash(data)
+            results.append((digest, parse_source(decode(data, path), path, zone, renderer)))
         except DigestError as err:
-            results.append(err.problems)
+            results.append((digest, err.problems))
     return results
 
 
