@@ -129,9 +129,12 @@ from digest.cli import main; sys.argv = ['digest', 'build', '--clean']; main()""
     assert b"rendering  [" in shown and b"parsing    [" in shown, shown[-500:]
     assert shown.endswith(b"\r\x1b[K")  # the bar is cleared before the summary
     assert b"Built 600 articles" in run.stdout
-    piped = subprocess.run([digest, "build", "--clean"], cwd=root, env=env,
+    # the program ends at once after a build: what it said is still all there, buffered
+    buffered = {name: value for name, value in env.items() if name != "PYTHONUNBUFFERED"}
+    piped = subprocess.run([digest, "build", "--clean"], cwd=root, env=buffered,
                            capture_output=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == b""
+    assert piped.stdout.startswith(b"Built 600 articles") and piped.stdout.endswith(b"_site/\n")
 
 
 def test_a_build_warns_when_the_output_nears_what_github_pages_takes(site: SiteDir,
