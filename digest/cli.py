@@ -111,10 +111,10 @@ def program() -> None:
 
 
 def _leave() -> None:
-    """End the `digest` program at once, its work done and said. A build leaves the process
-    holding every article, page and cache entry, which the interpreter would otherwise free
-    one by one on its way out: half a second and more at 10,000 articles. Not while a process
-    it started still runs: the usual exit ends those."""
+    """End the `digest` program at once, its work done and said. A build (or a check) leaves
+    the process holding every article, page and cache entry, which the interpreter would
+    otherwise free one by one on its way out: half a second and more at 10,000 articles. Not
+    while a process it started still runs: the usual exit ends those."""
     if not _PROGRAM:
         return
     processes = sys.modules.get("multiprocessing")
@@ -170,6 +170,7 @@ def check_command(config_file: Path | None, drafts: bool, future: bool, strict: 
     warned = f"{count} warning{'s' * (count != 1)}" if count else "no problems found"
     click.echo(f"OK: {result.articles} articles, {result.pages} pages, "
                f"{result.feeds} feeds; {warned}")
+    _leave()
 
 
 @main.command("serve")

@@ -95,6 +95,22 @@ def test_the_installed_console_script_runs(site: SiteDir) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_the_installed_console_script_says_all_it_has_to_before_it_ends(site: SiteDir) -> None:
+    """The program ends its process at once after a build or a check: nothing it printed
+    may be lost, piped and buffered as it is here."""
+    import os
+
+    site.write({"content/a.md": article(), "content/b.md": article("B")})
+    script = Path(sys.executable).parent / "digest"
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    for command, said in (("check", "OK: 2 articles"), ("build", "Built 2 articles")):
+        result = subprocess.run([str(script), command], cwd=site.root, capture_output=True,
+                                text=True, timeout=60, env=env)
+        assert result.returncode == 0 and result.stderr == ""
+        assert result.stdout.startswith(said) and result.stdout.endswith("\n")
+    assert (site.out / "index.html").is_file()
+
+
 def test_a_long_build_on_a_terminal_shows_progress_and_a_piped_one_does_not(
         tmp_path: Path) -> None:
     import os
