@@ -135,7 +135,7 @@ def _parse_changed(config: Config, parse_cache: ParseCache, changed: frozenset[s
     """parse_articles for the dev server, when only the `changed` files can differ."""
     assert parse_cache.files is not None and parse_cache.last is not None
     problems: list[Problem] = []
-    todo: list[tuple[str, bytes | None]] = []
+    todo: list[tuple[str, bytes | None]] = []  # all read: the dev server keeps their bytes
     for path in sorted(changed):
         old_hash = parse_cache.sources.get(path)
         known = parse_cache.files.get(path)
