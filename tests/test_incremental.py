@@ -439,6 +439,24 @@ def test_a_build_reads_only_the_files_whose_stamp_changed(corpus: Path, tmp_path
     assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)
 
 
+def test_a_file_a_parser_reads_is_held_to_what_the_listing_held_it_to(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """A parse worker reads a new file itself, after the files were listed: one that grew
+    past the size limit meanwhile, or went, is a problem of that file, as when listed."""
+    from digest.errors import DigestError
+    from digest.project import read_article
+
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content/a.md").write_text("x" * 11, "utf-8")
+    assert read_article(str(tmp_path), "content/a.md") == b"x" * 11
+    monkeypatch.setattr("digest.limits.MAX_ARTICLE_BYTES", 10)
+    for name, said in (("a.md", "content/a.md:1: article is "),
+                       ("gone.md", "content/gone.md: cannot read: No such file")):
+        with pytest.raises(DigestError) as caught:
+            read_article(str(tmp_path), f"content/{name}")
+        assert str(caught.value.problems[0]).startswith(said)
+
+
 def test_a_cache_file_left_by_a_killed_save_is_cleared(corpus: Path, tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(corpus, root)
