@@ -142,8 +142,8 @@ class Article:
     def body(self) -> str:
         """The body ready for a page: site-root links carry the base path. Made each time a
         page or feed needs it, and not kept: a process that renders many pages would hold
-        every body it rendered, twice the bytes of its file as text (2.8 GB in the two
-        render workers of a 100,000-article build)."""
+        every body it rendered, as text (two bytes a character once it holds a curly
+        quote): gigabytes in the render workers of a 100,000-article build."""
         return with_base_path(str(self.html), self.base_path)
 
     @property
