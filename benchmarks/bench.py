@@ -12,7 +12,8 @@ time and CPU time), a warm build (five articles edited), a no-op build, a build 
 site's title is edited in site.yaml with the number of articles it parsed again, the first
 rebuild of `digest serve` started on the site built, a one-article rebuild through the code
 path `digest serve` uses, the save-to-reload time in a real browser on a served site, the
-peak memory of the largest process and the size of the output, then what each kind of
+peak memory (of the largest process, and of all the build's processes together, sampled)
+and the size of the output, then what each kind of
 file in it weighs (as benchmarks/sizes.py tells it). Builds run `digest build` as a separate
 process; times are medians. The builds include the search index; it is also measured alone,
 made as a build makes it: from nothing (every shard), after five articles are edited (only
@@ -32,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,22 +50,60 @@ def note(text: str) -> None:
 
 
 def run_build(site: Path, *args: str, workers: int | None = None
-              ) -> tuple[float, float, float]:
-    """(seconds, peak resident MB, CPU seconds) of one `digest build` process and its
-    children."""
+              ) -> tuple[float, float, float, float]:
+    """(seconds, peak resident MB of its largest process, CPU seconds, peak MB of all its
+    processes together) of one `digest build` process and its children. All together is
+    the proportional set size (shared pages shared out) summed over the process tree,
+    sampled every 0.2 s: forked workers share much of their memory with the build."""
     os.sync()  # what earlier steps wrote or deleted reaches the disk first, not during this one
     env = ENV if workers is None else {**ENV, "DIGEST_WORKERS": str(workers)}
     with tempfile.TemporaryFile() as errors:  # a pipe left unread could fill and stall it
         started = time.perf_counter()
         process = subprocess.Popen([DIGEST, "build", *args], cwd=site, env=env,
                                    stdout=subprocess.DEVNULL, stderr=errors)
+        done, together = threading.Event(), [0]
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                together[0] = max(together[0], sum(map(_proportional, _tree(process.pid))))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
+        done.set()
+        sampler.join()
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
             raise SystemExit(f"build failed in {site}: {errors.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return (seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
+            together[0] / 2**20)
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants, as Linux lists them (none elsewhere)."""
+    found = [pid]
+    for parent in found:
+        try:
+            for task in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{task}/children") as listing:
+                    found += map(int, listing.read().split())
+        except OSError:
+            continue  # gone meanwhile, or no /proc
+    return found
+
+
+def _proportional(pid: int) -> int:
+    """A process's proportional set size in bytes, 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def edit(site: Path, index: int, stamp: str) -> Path:
@@ -106,8 +146,8 @@ def parsed_again(before: tuple[str, int, set], after: tuple[str, int, set]) -> i
     return fresh
 
 
-def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
-    results: dict[str, list[tuple[float, float, float]]] = {
+def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float, float]]:
+    results: dict[str, list[tuple[float, float, float, float]]] = {
         "cold": [], "warm": [], "no-op": [], "title": []}
     parsed = []
     for attempt in range(runs):
@@ -128,10 +168,10 @@ def measure_builds(site: Path, runs: int) -> dict[str, tuple[float, float]]:
                             "utf-8")
         results["title"].append(run_build(site))
         parsed.append(parsed_again(before, cached_articles(site)))
-    summary = {name: (statistics.median(t for t, _, _ in values),
-                      max(m for _, m, _ in values))
+    summary = {name: (statistics.median(t for t, _, _, _ in values),
+                      max(m for _, m, _, _ in values), max(a for _, _, _, a in values))
                for name, values in results.items()}
-    summary["parsed again"] = (float(max(parsed)), 0.0)
+    summary["parsed again"] = (float(max(parsed)), 0.0, 0.0)
     return summary
 
 
@@ -146,7 +186,7 @@ def measure_serial(site: Path) -> tuple[float, float, float, float]:
         for leftover in (site / "_site", site / ".digest-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
         note(f"cold build on {workers} worker{'s' if workers > 1 else ''}")
-        times[workers], _, cpu[workers] = run_build(site, workers=workers)
+        times[workers], _, cpu[workers], _ = run_build(site, workers=workers)
     return 2 * times[2] - times[1], times[1], times[2], 2 * times[2] - cpu[2]
 
 
@@ -300,7 +340,8 @@ def main() -> None:
           f"{platform.platform(terse=True)}, corpora in {tempfile.gettempdir()}", flush=True)
     header = ("articles", "cold s", "serial est. s (T1, T2; from CPU)", "warm s", "no-op s",
               "title s", "re-parsed",
-              "serve start s", "rebuild ms", "reload ms", "peak MB", "output MB",
+              "serve start s", "rebuild ms", "reload ms", "peak MB (one; all)",
+              "output MB",
               "search cold s (shards)", "search 5 edits s (shards)", "search no-op s",
               "index MB")
     rows, remarks = [], []
@@ -322,7 +363,8 @@ def main() -> None:
             if not arguments.no_browser:
                 note("save-to-reload in Chromium")
             reload = None if arguments.no_browser else measure_reload(site, arguments.edits)
-            peak = max(memory for _, memory in builds.values())
+            peak = max(memory for _, memory, _ in builds.values())
+            together = max(memory for _, _, memory in builds.values())
             if two >= one:
                 remarks.append(f"{size:,} articles: two workers were no faster than one "
                                f"(other work on the cores?), so the serial estimate means "
@@ -333,7 +375,7 @@ def main() -> None:
                          f"{builds['title'][0]:.2f}", f"{builds['parsed again'][0]:.0f}",
                          f"{start:.2f}", f"{rebuild:.0f}",
                          "-" if reload is None else f"{reload:.0f}",
-                         f"{peak:.0f}", f"{output:.0f}",
+                         f"{peak:.0f}; {together:.0f}", f"{output:.0f}",
                          f"{search['cold']:.2f} ({search['shards']:.0f})",
                          f"{search['edits']:.2f} ({search['edited shards']:.0f})",
                          f"{search['no-op']:.3f}", f"{search['MB']:.1f}"))
