@@ -13,8 +13,8 @@ site's title is edited in site.yaml with the number of articles it parsed again,
 rebuild of `digest serve` started on the site built, a one-article rebuild through the code
 path `digest serve` uses, the save-to-reload time in a real browser on a served site, the
 peak memory (of the largest process, and of all the build's processes together, sampled)
-and the size of the output, then what each kind of
-file in it weighs (as benchmarks/sizes.py tells it). Builds run `digest build` as a separate
+and the size of the output, then what each kind of file in it weighs (as
+benchmarks/sizes.py tells it). Builds run `digest build` as a separate
 process; times are medians. The builds include the search index; it is also measured alone,
 made as a build makes it: from nothing (every shard), after five articles are edited (only
 their shards), and with nothing changed, with its size. What it is doing goes to stderr as
