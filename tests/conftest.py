@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import queue
 import socket
@@ -19,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.output import MANIFEST
 
 # 2026-01-01T00:00:00Z: builds in tests never depend on the clock.
 BUILD_EPOCH = "1767225600"
@@ -247,15 +249,18 @@ def serve(site: SiteDir):
 
 
 def wait_for_index(output: Path, last: bytes) -> bytes:
-    """The search index's entry file once it is there and differs from `last`: the dev
-    server writes the index behind its rebuilds."""
+    """The search index's entry file once it is there, differs from `last`, and the
+    output's manifest, written after every file, lists it: the dev server writes the index
+    behind its rebuilds, and its write is over."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             entry = (output / "search" / "pagefind-entry.json").read_bytes()
-        except OSError:
-            entry = b""
-        if entry and entry != last:
+            manifest = json.loads((output / MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            entry, manifest = b"", {}
+        if entry and entry != last and \
+                manifest.get("search/pagefind-entry.json") == hashlib.sha256(entry).hexdigest():
             return entry
         time.sleep(0.05)
     raise AssertionError("the search index was not written")
