@@ -200,14 +200,13 @@ _BLOCK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|blo
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.I | re.S)
 _BACKREF = re.compile(r"<a\b[^>]*footnote-backref[^>]*>.*?</a>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def plain_text(body: str) -> str:
     """An article's HTML as the words a reader sees."""
     text = _BACKREF.sub("", _HIDDEN.sub(" ", body))
     text = _TAG.sub("", _BLOCK.sub(" ", text))
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    return " ".join(html.unescape(text).split())  # split() cuts at runs of what \s matches
 
 
 def record(article: Article, config: Config) -> dict:
