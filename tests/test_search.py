@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import json
 import os
 import shutil
 import stat
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from playwright.sync_api import expect
 
 from conftest import SiteDir, article, snapshot, wait_for_index
 from test_browser import browser  # noqa: F401 - the shared Chromium, a fixture
+
+from digest.search import plain_text
 
 AXE = Path(__file__).parent.parent / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -310,6 +316,56 @@ def _many(count: int) -> dict[str, str]:
         f"Note {number}", f"2025-0{1 + number % 9}-{1 + number % 28:02}T{number % 24:02}:00:00Z",
         topic=["World", "Science"][number % 2], body=f"Entry {number} of the ledger.")
         for number in range(count)}
+
+
+# Pagefind's answers through a pipe that hands them on in pieces of 1 to 997 bytes, cut
+# before or after a message's end too, each piece written once the last one was read: each
+# is a read of its own
+_CHOPPER = """import fcntl, os, sys, termios, time
+out, size, ends = sys.stdout.fileno(), 0, 0
+def put(piece):
+    os.write(out, piece)
+    while int.from_bytes(fcntl.ioctl(out, termios.FIONREAD, bytes(4)), "little"):
+        time.sleep(0.0002)
+while data := os.read(sys.stdin.fileno(), 1 << 16):
+    while data:
+        size = size % 997 + 1
+        end = data.find(b",", 0, size)
+        if end >= 0:
+            ends += 1
+        end = size if end < 0 else max(1, end + ends % 2)
+        put(data[:end])
+        data = data[end:]
+"""
+
+
+def test_pagefind_s_answers_cut_anywhere_give_the_same_index(site: SiteDir, tmp_path: Path,
+                                                             monkeypatch) -> None:
+    site.write({**SITE, **_many(120)})
+    site.build()
+    whole = snapshot(site.out / "search")
+    chopper = tmp_path / "chopper.py"
+    chopper.write_text(_CHOPPER)
+    _wrapped_pagefind(tmp_path, monkeypatch,
+                      f"'{{real}}' \"$@\" | '{sys.executable}' '{chopper}'\n")
+    again = SiteDir(tmp_path / "again")
+    shutil.copytree(site.root / "content", again.root / "content")
+    shutil.copy(site.root / "site.yaml", again.root / "site.yaml")
+    again.build()
+    assert snapshot(again.out / "search") == whole
+    assert len(whole) > 10
+
+
+@given(st.lists(st.sampled_from(["word", "Ünïcode", "a&amp;b", "x", "\u00a0", " ", "\t",
+                                 "\n", "\u2003", "\x1c", "\u3000", "<b>", "</b>", "<br>",
+                                 "</p><p>", "&nbsp;"]), max_size=40))
+def test_plain_text_is_the_words_one_space_apart(pieces: list[str]) -> None:
+    text = plain_text("<p>" + "".join(pieces) + "</p>")
+    # what a reader sees: a block's edge parts words, an inline tag does not
+    seen = "".join({"<b>": "", "</b>": "", "<br>": " ", "</p><p>": " "}.get(piece, piece)
+                   for piece in pieces)
+    assert text.split(" ") == (html.unescape(seen).split() or [""])
+    assert not any(char.isspace() for char in text.replace(" ", ""))
 
 
 def test_a_rebuild_indexes_nothing_unless_articles_change(site: SiteDir, tmp_path: Path,

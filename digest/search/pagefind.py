@@ -22,7 +22,7 @@ class Service:
     def __init__(self, executable: Path):
         self.process = subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.buffer = b""
+        self.buffer = bytearray()  # what came and was not yet taken: appended, taken at its head
         self.sent = 0
 
     def send(self, payload: dict) -> None:
@@ -34,12 +34,17 @@ class Service:
     def receive(self) -> dict:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.flush()
-        while b"," not in self.buffer:
+        # A message of many megabytes comes a pipe's worth at a time: only what is new is
+        # looked through for its end.
+        searched = 0
+        while (end := self.buffer.find(b",", searched)) < 0:
+            searched = len(self.buffer)
             chunk = os.read(self.process.stdout.fileno(), 1 << 20)
             if not chunk:
                 raise OSError("Pagefind stopped")
             self.buffer += chunk
-        message, _, self.buffer = self.buffer.partition(b",")
+        message = self.buffer[:end]
+        del self.buffer[:end + 1]
         payload = json.loads(base64.b64decode(message))["payload"]
         if payload.get("type") == "Error":
             raise OSError(f"Pagefind: {payload.get('message')}")
@@ -66,14 +71,18 @@ class Service:
         # Its files come back in the answer: WriteFiles answers before every file it writes
         # is complete, and a file read then was seen empty.
         self.send({"type": "GetFiles", "index_id": number})
+        made: set[str] = set()  # the folders made in `into`
         for item in self.receive()["files"]:
             name = str(item["path"]).lstrip("/")
             if wanted(name):
-                target = into / name
-                if into.resolve() not in target.resolve().parents:
+                parts = name.split("/")
+                if any(part in ("", ".", "..") for part in parts):
                     raise ValueError(f"Pagefind named a file outside its folder: {name}")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(base64.b64decode(item["content"]))
+                folder = "/".join(parts[:-1])
+                if folder not in made:
+                    (into / folder).mkdir(parents=True, exist_ok=True)
+                    made.add(folder)
+                (into / name).write_bytes(base64.b64decode(item["content"]))
         self.send({"type": "DeleteIndex", "index_id": number})
         self.receive()
 
