@@ -107,7 +107,7 @@ def reading_minutes(html: str) -> int:
     characters a minute of Chinese, Japanese or Korean, written without spaces."""
     text = _ANY_TAG.sub(" ", html)
     ideographs = len(_IDEOGRAPHS.findall(text))
-    words = len(_IDEOGRAPHS.sub(" ", text).split())
+    words = len((_IDEOGRAPHS.sub(" ", text) if ideographs else text).split())
     return max(1, math.ceil(words / 230 + ideographs / 500))
 
 
