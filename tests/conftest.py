@@ -248,19 +248,25 @@ def serve(site: SiteDir):
         server.process.stdout.close()
 
 
+def written_index(output: Path) -> bytes | None:
+    """The search index's entry file, once the output's manifest, written after every file,
+    lists it as it is: the write that made it is over. None until then."""
+    try:
+        entry = (output / "search" / "pagefind-entry.json").read_bytes()
+        manifest = json.loads((output / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    listed = manifest.get("search/pagefind-entry.json")
+    return entry if listed == hashlib.sha256(entry).hexdigest() else None
+
+
 def wait_for_index(output: Path, last: bytes) -> bytes:
-    """The search index's entry file once it is there, differs from `last`, and the
-    output's manifest, written after every file, lists it: the dev server writes the index
-    behind its rebuilds, and its write is over."""
+    """The search index's entry file once it is written (see written_index) and differs
+    from `last`: the dev server writes the index behind its rebuilds."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            entry = (output / "search" / "pagefind-entry.json").read_bytes()
-            manifest = json.loads((output / MANIFEST).read_bytes())
-        except (OSError, ValueError):
-            entry, manifest = b"", {}
-        if entry and entry != last and \
-                manifest.get("search/pagefind-entry.json") == hashlib.sha256(entry).hexdigest():
+        entry = written_index(output)
+        if entry and entry != last:
             return entry
         time.sleep(0.05)
     raise AssertionError("the search index was not written")

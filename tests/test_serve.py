@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.client
-import json
 import os
 import shutil
 import signal
@@ -16,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, SiteDir, article, start, wait_for_index
-from digest.output import MANIFEST
+from conftest import Server, SiteDir, article, start, wait_for_index, written_index
 
 SITE = {
     "site.yaml": "title: Served\nbase_url: https://example.org/news/\n",
@@ -92,17 +89,7 @@ def wait_for_built_index(site: SiteDir) -> None:
     copy.build()
     wait = (copy.out / "search" / "pagefind-entry.json").read_bytes()
     deadline = time.monotonic() + 30
-
-    def served() -> bytes | None:
-        try:
-            entry = (site.out / "search" / "pagefind-entry.json").read_bytes()
-            manifest = json.loads((site.out / MANIFEST).read_bytes())
-        except FileNotFoundError:  # none yet: the output was written without one
-            return None
-        listed = manifest.get("search/pagefind-entry.json")
-        return entry if listed == hashlib.sha256(entry).hexdigest() else None
-
-    while served() != wait:
+    while written_index(site.out) != wait:
         assert time.monotonic() < deadline, "the search index was not written"
         time.sleep(0.05)
 
