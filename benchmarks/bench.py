@@ -65,7 +65,8 @@ def run_build(site: Path, *args: str, workers: int | None = None
 
         def sample() -> None:
             while not done.wait(0.2):
-                together[0] = max(together[0], sum(map(_proportional, _tree(process.pid))))
+                together[0] = max(together[0],
+                                  sum(map(_proportional, process_tree(process.pid))))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -81,7 +82,7 @@ def run_build(site: Path, *args: str, workers: int | None = None
             together[0] / 2**20)
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     """The process and all its descendants, as Linux lists them (none elsewhere)."""
     found = [pid]
     for parent in found:

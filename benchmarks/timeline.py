@@ -25,29 +25,26 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench import DIGEST, ENV, process_tree  # noqa: E402
 from corpus import write_corpus  # noqa: E402
 
-DIGEST = str(Path(sys.executable).parent / "digest")
-ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1798761600"}  # as bench.py: 2027-01-01
 KINDS = ("main", "workers", "search", "pagefind")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def processes() -> dict[int, tuple[int, str, float, float]]:
-    """Every process: its parent, its name, the CPU seconds it used and those its children
-    that ended used (once it has waited for them)."""
+def processes(root: int) -> dict[int, tuple[int, str, float, float]]:
+    """The process `root` and those under it: each one's parent, name, the CPU seconds it
+    used and those its children that ended used (once it has waited for them)."""
     found = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                text = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue  # ended meanwhile
-            name = text[text.index("(") + 1:text.rindex(")")]
-            fields = text[text.rindex(")") + 2:].split()
-            found[int(entry.name)] = (int(fields[1]), name,
-                                      (int(fields[11]) + int(fields[12])) / TICK,
-                                      (int(fields[13]) + int(fields[14])) / TICK)
+    for pid in process_tree(root):
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        found[pid] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / TICK,
+                      (int(fields[13]) + int(fields[14])) / TICK)
     return found
 
 
@@ -72,13 +69,8 @@ def watch(build: subprocess.Popen, step: float) -> tuple[list[tuple], dict[str, 
     rows = []
     while build.poll() is None:
         time.sleep(step)
-        table = processes()
-        tree, todo = set(), [root]
-        while todo:
-            pid = todo.pop()
-            if pid in table and pid not in tree:
-                tree.add(pid)
-                todo += [child for child, row in table.items() if row[0] == pid]
+        table = processes(root)
+        tree = table.keys()
         used = dict.fromkeys(KINDS, 0.0)
         ended: dict[int, list[int]] = {}  # parent: its children gone since the last look
         for pid in seen.keys() - tree:
