@@ -26,7 +26,7 @@ KINDS = [
     ("tag listing pages", r"tags/[^/]+/(page/\d+/)?index\.html"),
     ("tag feeds", r"tags/[^/]+/(feed\.xml|atom\.xml|feed\.json)"),
     ("site feeds", r"(feed\.xml|atom\.xml|feed\.json)"),
-    ("sitemaps", r"(news-)?sitemap\.xml|robots\.txt"),
+    ("sitemaps", r"(news-)?sitemap(-\d+)?\.xml|robots\.txt"),
     (".digest-manifest.json", r"\.digest-manifest\.json"),
     ("other pages", r"(.+/)?index\.html|404\.html"),
 ]

@@ -11,10 +11,13 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import feedparser
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.build import Options, build
 from digest.config import parse_config
-from digest.feeds import feed_files
+from digest.feeds import feed_files, sitemap_files
 from digest.pages import plan_pages
 from digest.project import Project
 
@@ -186,6 +189,56 @@ def test_sitemap_lists_every_page_with_absolute_urls(site: SiteDir) -> None:
     assert all(loc.startswith("https://example.org/sub/") for loc in locs)
     assert not any("404" in loc for loc in locs)
     assert len(locs) == len(set(locs))
+
+
+def sitemap_locs(data: bytes | str, kind: str = "url") -> list[str]:
+    """The <loc> of each entry of a sitemap (`url`) or of a sitemap index (`sitemap`)."""
+    tree = ET.fromstring(data)
+    assert tree.tag == f"{{{SITEMAP}}}{'urlset' if kind == 'url' else 'sitemapindex'}"
+    return [loc.text for loc in tree.findall(f"s:{kind}/s:loc", {"s": SITEMAP})]
+
+
+def test_more_pages_than_a_sitemap_may_hold_are_split_under_a_sitemap_index(
+        site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    site.write(SITE)
+    site.build()
+    every = sitemap_locs(site.read("sitemap.xml"))
+    monkeypatch.setattr("digest.feeds.sitemaps.SITEMAP_URLS", 4)
+    site.build()
+    listed = sitemap_locs(site.read("sitemap.xml"), "sitemap")
+    count = -(-len(every) // 4)
+    assert listed == [f"https://example.org/sub/sitemap-{n}.xml" for n in range(1, count + 1)]
+    parts = [sitemap_locs(site.read(urlsplit(loc).path.removeprefix("/sub/")))
+             for loc in listed]
+    assert [len(part) for part in parts] == [4] * (count - 1) + [len(every) - 4 * (count - 1)]
+    assert [loc for part in parts for loc in part] == every
+    assert "Sitemap: https://example.org/sub/sitemap.xml" in site.read("robots.txt")
+    monkeypatch.undo()  # fewer pages again: one sitemap, and the others are gone
+    site.build()
+    assert sitemap_locs(site.read("sitemap.xml")) == every
+    assert not list(site.out.glob("sitemap-*.xml"))
+
+
+@given(st.lists(st.text(alphabet="ab\u00e9", min_size=1, max_size=30), max_size=40),
+       st.integers(1, 9), st.integers(1, 600))
+def test_split_sitemaps_keep_every_entry_in_order_within_the_limits(
+        texts: list[str], urls: int, size: int) -> None:
+    config = parse_config("base_url: https://example.org/sub/", "site.yaml")
+    entries = [f"<url><loc>https://example.org/sub/{text}/</loc></url>\n" for text in texts]
+    files = sitemap_files(config, [], entries, urls, size)
+    if list(files) == ["sitemap.xml"]:
+        found = [sitemap_locs(files["sitemap.xml"])]
+        assert len(texts) <= urls
+    else:
+        names = [urlsplit(loc).path.removeprefix("/sub/")
+                 for loc in sitemap_locs(files["sitemap.xml"], "sitemap")]
+        assert names == [f"sitemap-{n}.xml" for n in range(1, len(files))] == list(files)[1:]
+        found = [sitemap_locs(files[name]) for name in names]
+    assert [loc for part in found for loc in part] == [
+        f"https://example.org/sub/{text}/" for text in texts]
+    for part, name in zip(found, files if len(files) == 1 else list(files)[1:]):
+        assert len(part) <= urls
+        assert len(files[name]) <= size or len(part) <= 1
 
 
 def test_unicode_urls_are_percent_encoded_in_feeds(site: SiteDir) -> None:

@@ -20,7 +20,7 @@ from .atom import atom_feed
 from .jsonfeed import json_feed
 from .model import NO_TIME, FeedItem, feed_item, make_feed
 from .rss import rss_feed
-from .sitemaps import news_sitemap, robots_txt, sitemap
+from .sitemaps import news_sitemap, robots_txt, sitemap_files
 
 _WRITERS = {"RSS": rss_feed, "Atom": atom_feed, "JSON Feed": json_feed}
 
@@ -82,15 +82,15 @@ def feed_files(config: Config, site: Site, pages: list[Page],
     files: dict[str, bytes] = {}
     for source in feed_sources(config, site):
         files.update(write_feed(config, source, item_of))
-    files.update(extra_files(config, site, now, sitemap(config, pages)))
+    files.update(extra_files(config, site, now, sitemap_files(config, pages)))
     return files
 
 
 def extra_files(config: Config, site: Site, now: datetime | None,
-                sitemap_xml: bytes) -> dict[str, bytes]:
-    """The sitemaps and robots.txt."""
+                sitemaps: dict[str, bytes]) -> dict[str, bytes]:
+    """The sitemaps (`sitemaps`: as `sitemap_files` makes them) and robots.txt."""
     if now is None:
         now = site.articles[0].date if site.articles else NO_TIME
-    return {"sitemap.xml": sitemap_xml,
+    return {**sitemaps,
             "news-sitemap.xml": news_sitemap(config, site.articles, now),
             "robots.txt": robots_txt(config)}

@@ -15,14 +15,54 @@ NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000
 
 
-def sitemap(config: Config, pages: list[Page], entries: list[str] | None = None) -> bytes:
-    """Every page but 404.html, with the article's last change where there is one.
-    `entries`: each page's `sitemap_entry`, when they are known already."""
+# What the sitemaps protocol lets one file hold; search engines refuse a larger one. A site
+# with more pages has sitemap.xml list the sitemaps that hold them (a sitemap index).
+SITEMAP_URLS = 50_000
+SITEMAP_BYTES = 50 * 1024 * 1024
+_URLSET = ('<?xml version="1.0" encoding="utf-8"?>\n'
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
+
+
+def sitemap_files(config: Config, pages: list[Page], entries: list[str] | None = None,
+             urls: int | None = None, size: int | None = None) -> dict[str, bytes]:
+    """sitemap.xml: every page but 404.html, with the article's last change where there is
+    one. Beyond `urls` pages or `size` bytes, sitemap.xml is an index of sitemap-1.xml,
+    sitemap-2.xml and on, which hold the pages in order: `urls` each, the last fewer, and
+    any that would pass `size` cut in halves until each fits.
+    `entries`: each page's `sitemap_entry`, when they are known already. `urls` and `size`
+    are the protocol's limits unless given."""
+    urls, size = urls or SITEMAP_URLS, size or SITEMAP_BYTES
     if entries is None:
         entries = [sitemap_entry(config, page) for page in pages]
-    return "".join(['<?xml version="1.0" encoding="utf-8"?>\n'
-                    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
-                    *entries, "</urlset>\n"]).encode("utf-8")
+    entries = [entry for entry in entries if entry]
+    if len(entries) <= urls:
+        whole = _urlset(entries)
+        if len(whole) <= size or len(entries) <= 1:  # an entry alone is not cut
+            return {"sitemap.xml": whole}
+    files: dict[str, bytes] = {}
+    for start in range(0, len(entries), urls):
+        for data in _fitting(entries[start:start + urls], size):
+            files[f"sitemap-{len(files) + 1}.xml"] = data
+    listed = "".join(f"<sitemap><loc>{xml_text(absolute_url(config, config.base_path + name))}"
+                     "</loc></sitemap>\n" for name in files)
+    index = ('<?xml version="1.0" encoding="utf-8"?>\n'
+             '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+             f"{listed}</sitemapindex>\n").encode("utf-8")
+    return {"sitemap.xml": index, **files}
+
+
+def _urlset(entries: list[str]) -> bytes:
+    return "".join([_URLSET, *entries, "</urlset>\n"]).encode("utf-8")
+
+
+def _fitting(entries: list[str], size: int) -> list[bytes]:
+    """The sitemaps of `entries`, in order: one, or halves of them until each is at most
+    `size` bytes (an entry alone always makes a sitemap)."""
+    data = _urlset(entries)
+    if len(data) <= size or len(entries) == 1:
+        return [data]
+    half = len(entries) // 2
+    return _fitting(entries[:half], size) + _fitting(entries[half:], size)
 
 
 def sitemap_entry(config: Config, page: Page) -> str:

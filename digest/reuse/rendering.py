@@ -314,4 +314,4 @@ def _sitemaps(config: Config, site: Site, pages: list[Page], now: datetime,
         current = {id(page): known[id(page)] for page in pages}
         known.clear()
         known.update(current)
-    return feeds.extra_files(config, site, now, feeds.sitemap(config, pages, entries))
+    return feeds.extra_files(config, site, now, feeds.sitemap_files(config, pages, entries))
