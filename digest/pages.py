@@ -71,7 +71,11 @@ def site_feeds(config: Config) -> tuple[FeedLink, ...]:
 
 
 def topic_feeds(config: Config, topic: Topic) -> tuple[FeedLink, ...]:
-    return feed_links(f"{config.title}: {topic.name}", topic.url)
+    return _topic_feeds(config, topic.name, topic.url)
+
+
+def _topic_feeds(config: Config, name: str, url: str) -> tuple[FeedLink, ...]:
+    return feed_links(f"{config.title}: {name}", url)
 
 
 def tag_feeds(config: Config, tag: Tag) -> tuple[FeedLink, ...]:
@@ -126,8 +130,13 @@ def site_pages(site: Site, config: Config, today: date | None = None) -> list[Pa
 
 
 # A part of the site whose pages are made of it alone: a day (with the days beside it), a
-# topic (its listing and its articles' pages) or a tag (its listing).
+# month, a year, a topic's listing, a run of a topic's articles (their pages), a tag's listing.
 Part = tuple
+
+# A topic's article pages are planned in runs of this many, counted from its oldest article:
+# an edited article plans its run again, not its topic's thousands of pages, and a new one
+# only the newest run.
+ARTICLE_RUN = 100
 
 
 def parts(site: Site, today: date | None = None) -> list[Part]:
@@ -146,9 +155,24 @@ def parts(site: Site, today: date | None = None) -> list[Part]:
     for index, (year, group) in enumerate(years):
         found.append(("year", year, group, years[index - 1][0] if index else None,
                       years[index + 1][0] if index + 1 < len(years) else None))
-    found += [("topic", topic) for topic in site.topics]
+    for topic in site.topics:
+        found.append(("topic", topic))
+        found += _article_runs(topic)
     found += [("tag", tag) for tag in site.tags]
     return found
+
+
+def _article_runs(topic: Topic) -> list[Part]:
+    """The runs of a topic's articles, newest first, each with the articles beside it: the
+    newer and older ones its first and last articles' pages link to."""
+    articles, runs = topic.articles, []
+    count = len(articles)
+    for number in range((count - 1) // ARTICLE_RUN, -1, -1):
+        start, end = max(0, count - (number + 1) * ARTICLE_RUN), count - number * ARTICLE_RUN
+        runs.append(("articles", f"{topic.slug} {number}", topic.name, topic.url,
+                     articles[start:end], articles[start - 1] if start else None,
+                     articles[end] if end < count else None))
+    return runs
 
 
 def part_key(part: Part) -> str:
@@ -160,6 +184,8 @@ def part_key(part: Part) -> str:
         return f"month {what.year:04d}-{what.month:02d}"
     if kind == "year":
         return f"year {what:04d}"
+    if kind == "articles":
+        return f"articles {what}"
     return f"{kind} {what.slug}"
 
 
@@ -183,8 +209,13 @@ def plan_part(part: Part, config: Config) -> list[Page]:
         return [Page(f"{year:04d}/index.html", f"{config.base_path}{year:04d}/", "year.html",
                      f"{year:04d}", {"year": year, "months": months, "newer": newer,
                                      "older": older}, site_feeds(config))]
-    if kind == "topic":
-        return _topic_pages(part[1], config)
+    if kind == "topic":  # its listing, which names every format of the site's and its feeds
+        topic = part[1]
+        return _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
+                          {"topic": Heading.of(topic)},
+                          (*site_feeds(config), *topic_feeds(config, topic)))
+    if kind == "articles":
+        return _article_pages(part, config)
     tag = part[1]
     return _paginated(tag.url, tag.articles, config, "tag.html",
                       site_text(config, "Tagged “%(tag)s”", tag=tag.name),
@@ -196,29 +227,20 @@ def month_path(month: Month) -> str:
     return f"{month.year:04d}/{month.month:02d}/"
 
 
-def _topic_pages(topic: Topic, config: Config) -> list[Page]:
-    """A topic's listing pages, then the page of each of its articles. The listings name
-    the feeds of the site and the topic in every format; an article page, of which a site
-    has thousands, names their RSS only (the Subscribe page lists them all)."""
-    site, own = site_feeds(config), topic_feeds(config, topic)
-    pages = _paginated(topic.url, topic.articles, config, "topic.html", topic.name,
-                       {"topic": Heading.of(topic)}, (*site, *own))
-    feeds = (site[0], own[0])  # RSS, first of FEED_FORMATS; one tuple for all the articles
-    for index, article in enumerate(topic.articles):
-        pages.append(_article_page(article, topic, index, feeds, config.base_path))
-    return pages
-
-
-def _article_page(article: Article, topic: Topic, index: int,
-                  feeds: tuple[FeedLink, ...], base: str) -> Page:
-    articles = topic.articles
-    return Page(
-        f"{article.url.removeprefix(base)}index.html",
-        article.url, "article.html", article.title,
-        {"article": article, "topic": article.topic,
-         "newer": articles[index - 1] if index else None,
-         "older": articles[index + 1] if index + 1 < len(articles) else None},
-        feeds)
+def _article_pages(part: Part, config: Config) -> list[Page]:
+    """The pages of a run of a topic's articles (see `parts`). An article page, of which a
+    site has thousands, names the RSS feeds of the site and its topic only (the Subscribe
+    page lists them all)."""
+    _, _, name, url, run, newer, older = part
+    feeds = (site_feeds(config)[0], _topic_feeds(config, name, url)[0])  # RSS: FEED_FORMATS
+    base, last = config.base_path, len(run) - 1
+    return [Page(f"{article.url.removeprefix(base)}index.html", article.url, "article.html",
+                 article.title,
+                 {"article": article, "topic": article.topic,
+                  "newer": run[index - 1] if index else newer,
+                  "older": run[index + 1] if index < last else older},
+                 feeds)
+            for index, article in enumerate(run)]
 
 
 def _paginated(url: str, articles: tuple[Article, ...], config: Config, template: str,

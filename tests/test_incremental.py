@@ -171,9 +171,11 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def parallel_even_when_small(monkeypatch) -> None:
-    """Worker processes for this small corpus too, so the parallel path is the one tested."""
+    """Worker processes for this small corpus too, so the parallel path is the one tested,
+    and a topic's article pages in several runs (see pages.parts), as a large site has."""
     monkeypatch.setattr("digest.reuse.parsing.PARSE_MIN", 8)
     monkeypatch.setattr("digest.reuse.rendering.RENDER_MIN", 8)
+    monkeypatch.setattr("digest.pages.ARTICLE_RUN", 3)
 
 
 def test_cached_parallel_builds_equal_clean_serial_builds(corpus: Path, tmp_path: Path,

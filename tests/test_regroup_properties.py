@@ -1,16 +1,19 @@
 """Properties: the dev server's in-place regrouping equals grouping from scratch, and its
-search shards planned again equal shards planned from scratch."""
+pages and search shards planned again equal those planned from scratch."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.config import Config
 from digest.model import Article, Label
+from digest.pages import plan_pages
+from digest.reuse.phases import Reuse
 from digest.reuse.regroup import regroup
 from digest.search import PlanMemo, plan_shards
 from digest.site import group_site
@@ -85,6 +88,43 @@ def test_regrouping_after_edits_equals_grouping_from_scratch(base, rounds) -> No
                 assert kept == made
         days = {id(day) for day in again.days}  # a month holds the very days of the site
         assert all(id(day) in days for month in again.months for day in month.days)
+
+
+def page_values(page) -> tuple:
+    return page.output, page.url, page.template, page.title, page.feeds, page.context
+
+
+@settings(max_examples=300)
+@given(base_articles, st.lists(edits, min_size=1, max_size=3), st.integers(1, 4))
+def test_pages_planned_again_after_edits_equal_pages_planned_from_scratch(base, rounds,
+                                                                          run) -> None:
+    """In runs of `run` articles (see pages.parts): a page whose part holds the very
+    values of last time is the very page planned then, any other is planned again, and
+    the pages are those of a plan from scratch in one run a topic."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("digest.pages.ARTICLE_RUN", run)
+        articles = [article(i, *fields) for i, fields in enumerate(base)]
+        reuse = Reuse(in_memory=True)
+        site, problems = reuse.group(list(articles), CONFIG)
+        assert not problems
+        reuse.plan(site, CONFIG)
+        for changes in rounds:
+            for index, change in changes:
+                index %= len(articles)
+                articles[index] = edited(articles[index], index, change)
+            site, problems = reuse.group(list(articles), CONFIG)
+            before = {page.output: page for _, parts in reuse._plans.items()
+                      for page in parts[1]}
+            again = reuse.plan(site, CONFIG)
+            patch.setattr("digest.pages.ARTICLE_RUN", 10**6)  # each topic's pages at once
+            fresh = plan_pages(group_site(list(articles), CONFIG)[0], CONFIG)
+            patch.setattr("digest.pages.ARTICLE_RUN", run)
+            assert list(map(page_values, again)) == list(map(page_values, fresh))
+            current = {article.url: article for article in site.articles}
+            for page in again:  # a page kept shows the site's very articles, none of old
+                if page is before.get(page.output) and page.template == "article.html":
+                    shown = [page.context[name] for name in ("article", "newer", "older")]
+                    assert all(a is current[a.url] for a in shown if a is not None)
 
 
 def test_an_edit_in_place_keeps_every_untouched_group_as_it_was() -> None:

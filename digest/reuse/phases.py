@@ -3,6 +3,7 @@ the package's description)."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Set
 from datetime import date, datetime
 from pathlib import Path
@@ -132,8 +133,8 @@ class Reuse:
         return grouped.site, problems
 
     def plan(self, site: Site, config: Config, today: date | None = None) -> list[Page]:
-        """`plan_pages`; the pages of a part made of the very objects of last time are the
-        very pages planned then."""
+        """`plan_pages`; the pages of a part made of the very objects of last time (see
+        `_same`) are the very pages planned then."""
         if self._plans_for != config:
             self._plans, self._plans_for = {}, config
         known, planned = self._plans, {}
@@ -142,8 +143,7 @@ class Reuse:
         for part in parts(site, today):
             key = part_key(part)
             same = known.get(key)
-            if same is None or len(same[0]) != len(part) or not all(
-                    a is b for a, b in zip(same[0], part)):
+            if same is None or len(same[0]) != len(part) or not all(map(_same, same[0], part)):
                 same = (part, plan_part(part, config))
             planned[key] = same
             pages += same[1]
@@ -165,6 +165,19 @@ class Reuse:
         return rendering.render_site(project, config, site, pages, layout, now,
                                      self.rendered, sources, previous, stage, meanwhile,
                                      progress, remember=self.in_memory)
+
+
+def _same(old: object, new: object) -> bool:
+    """Whether a value of a part is that of last time: the very object; for a tuple (a run
+    of articles, made anew), the very objects; for text or a number, the same value."""
+    if old is new:
+        return True
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind is tuple:
+        return len(old) == len(new) and all(map(operator.is_, old, new))  # type: ignore
+    return kind in (str, int) and old == new
 
 
 def _plainly_fine(article: Article, outputs) -> bool:
