@@ -179,13 +179,21 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
 
     A part's pages are made of it alone, so a part whose fingerprint is that of last time has
     pages whose fingerprints are those of last time: they are not worked out again. An edit
-    digests the pages of the parts it is in, and the site's own pages."""
+    digests the pages of the parts it is in, and the site's own pages. Between the dev
+    server's rebuilds, the very part of last time is not even digested again."""
     last_parts, last_prints = memory.parts, memory.fingerprints
+    by_part = memory.by_part if fingerprints.remember else {}
     found: list[str | None] = []
     parts: dict[str, str] = {}
     todo: list[int] = []
     start = 0
     for key, part, count in layout:
+        same = by_part.get(key)
+        if same is not None and same[0] is part and same[1] == favicon:
+            parts[key] = same[2]
+            found += same[3]
+            start += count
+            continue
         chunk = pages[start:start + count]
         if part is not None:  # as part_fingerprints
             parts[key] = print_ = fingerprints.of(favicon, part)
@@ -202,6 +210,13 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
                              pages)
     for index, print_ in zip(todo, made):
         found[index] = print_
+    if fingerprints.remember:
+        kept, start = {}, 0
+        for key, part, count in layout:
+            if part is not None:
+                kept[key] = (part, favicon, parts[key], found[start:start + count])
+            start += count
+        memory.by_part = kept
     return found, parts  # type: ignore[return-value]
 
 

@@ -166,6 +166,9 @@ class RenderCache:
     # The pages of the last rebuilds by identity: (page, fingerprint, identity).
     by_page: dict[int, tuple] = field(default_factory=dict)
     favicon: str | None = None  # the one the fingerprints in by_page were made with
+    # Each part of the last rebuild by its key: (the part, favicon, its fingerprint, its
+    # pages' fingerprints), kept alive like by_page's values.
+    by_part: dict[str, tuple] = field(default_factory=dict)
     sitemap: dict[int, tuple[object, str]] = field(default_factory=dict)  # page id -> entry
     environment: object = None  # the Jinja environment, kept by the dev server
 
@@ -174,7 +177,7 @@ class RenderCache:
             self.key, self.pages, self.fingerprints, self.feeds = key, {}, {}, {}
             self.written, self.inputs, self.parts = {}, "", {}
             self.by_identity, self.articles, self.environment = {}, {}, None
-            self.values, self.by_page, self.sitemap = {}, {}, {}
+            self.values, self.by_page, self.sitemap, self.by_part = {}, {}, {}, {}
 
 
 class StoredText:
