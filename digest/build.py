@@ -213,8 +213,9 @@ def _until(articles: list[Article], now: datetime, site: Site, config: Config
     from .feeds.sitemaps import NEWS_WINDOW  # with the phases (see _build)
 
     at, window = now.timestamp(), NEWS_WINDOW.total_seconds()
-    later = min((a.stamp for a in articles if a.stamp > at), default=None)
-    recent = min((a.stamp for a in articles if a.stamp > at - window), default=None)
+    soon = [a.stamp for a in articles if a.stamp > at - window]  # one pass over a large site
+    later = min((stamp for stamp in soon if stamp > at), default=None)
+    recent = min(soon, default=None)
     today = now.astimezone(config.zone).date()
     labelled = {today - timedelta(days=1), today, today + timedelta(days=1)}
     midnight = None
