@@ -24,7 +24,7 @@ _URLSET = ('<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 def sitemap_files(config: Config, pages: list[Page], entries: list[str] | None = None,
-             urls: int | None = None, size: int | None = None) -> dict[str, bytes]:
+                  urls: int | None = None, size: int | None = None) -> dict[str, bytes]:
     """sitemap.xml: every page but 404.html, with the article's last change where there is
     one. Beyond `urls` pages or `size` bytes, sitemap.xml is an index of sitemap-1.xml,
     sitemap-2.xml and on, which hold the pages in order: `urls` each, the last fewer, and
