@@ -98,23 +98,22 @@ def page_values(page) -> tuple:
 @given(base_articles, st.lists(edits, min_size=1, max_size=3), st.integers(1, 4))
 def test_pages_planned_again_after_edits_equal_pages_planned_from_scratch(base, rounds,
                                                                           run) -> None:
-    """In runs of `run` articles (see pages.parts): a page whose part holds the very
-    values of last time is the very page planned then, any other is planned again, and
-    the pages are those of a plan from scratch in one run a topic."""
+    """Planned again in runs of `run` articles (see pages.parts), the pages are those of a
+    plan from scratch in one run a topic, and an article page kept from last time shows
+    the site's very articles, none of an earlier version."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("digest.pages.ARTICLE_RUN", run)
         articles = [article(i, *fields) for i, fields in enumerate(base)]
         reuse = Reuse(in_memory=True)
         site, problems = reuse.group(list(articles), CONFIG)
         assert not problems
-        reuse.plan(site, CONFIG)
+        again = reuse.plan(site, CONFIG)
         for changes in rounds:
             for index, change in changes:
                 index %= len(articles)
                 articles[index] = edited(articles[index], index, change)
             site, problems = reuse.group(list(articles), CONFIG)
-            before = {page.output: page for _, parts in reuse._plans.items()
-                      for page in parts[1]}
+            before = {page.output: page for page in again}
             again = reuse.plan(site, CONFIG)
             patch.setattr("digest.pages.ARTICLE_RUN", 10**6)  # each topic's pages at once
             fresh = plan_pages(group_site(list(articles), CONFIG)[0], CONFIG)
@@ -125,6 +124,22 @@ def test_pages_planned_again_after_edits_equal_pages_planned_from_scratch(base, 
                 if page is before.get(page.output) and page.template == "article.html":
                     shown = [page.context[name] for name in ("article", "newer", "older")]
                     assert all(a is current[a.url] for a in shown if a is not None)
+
+
+def test_a_title_edited_plans_the_pages_of_its_run_of_articles_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("digest.pages.ARTICLE_RUN", 3)
+    articles = [article(i, f"Story {i}", START + timedelta(hours=i), "World", [])
+                for i in range(12)]  # one topic, newest last: runs 9-11, 6-8, 3-5, 0-2
+    reuse = Reuse(in_memory=True)
+    before = reuse.plan(reuse.group(list(articles), CONFIG)[0], CONFIG)
+    articles[4] = dataclasses.replace(articles[4], title="Story 4, revised")
+    after = reuse.plan(reuse.group(list(articles), CONFIG)[0], CONFIG)
+    kept = {page.output for page in before} & {page.output for page in after}
+    old, new = ({page.output: page for page in pages} for pages in (before, after))
+    planned = sorted(new[output].url for output in kept
+                     if new[output] is not old[output] and new[output].template == "article.html")
+    assert planned == [f"/2025/03/01/story-{i}/" for i in (3, 4, 5)]
 
 
 def test_an_edit_in_place_keeps_every_untouched_group_as_it_was() -> None:
