@@ -51,10 +51,10 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
     `shared` and `items` are inherited by forked workers, never pickled: only the bounds of
     each chunk and the results travel. While other threads run (the dev server), forking is
     unsafe: workers are then started afresh, if `picklable` (else None), and sent `shared`
-    once each, and each chunk of items. `meanwhile` is the main process's own work, done while
-    the workers run (unless None is returned). `progress(done, total)` is told of each chunk
-    that comes back; `receive(results)` is given each chunk's results as they come back, and
-    returns what to keep of them.
+    (pickled once for all of them) and each chunk of items. `meanwhile` is the main
+    process's own work, done while the workers run (unless None is returned).
+    `progress(done, total)` is told of each chunk that comes back; `receive(results)` is
+    given each chunk's results as they come back, and returns what to keep of them.
     """
     workers = worker_count()
     if len(items) < minimum or workers < 2:
@@ -75,7 +75,10 @@ def run_in_parallel(function: Callable[[Any, Sequence], list], shared: Any, item
             # the server the workers fork from has the function's module imported already
             context.set_forkserver_preload([function.__module__])
             task, work = _run_sent, [items[a:b] for a, b in bounds]
-            start = {"initializer": _receive, "initargs": (function, shared)}
+            # pickled here once, not once for each worker started (every page of a site,
+            # when a template changed)
+            start = {"initializer": _receive,
+                     "initargs": (function, pickle.dumps(shared, pickle.HIGHEST_PROTOCOL))}
         else:
             _SHARED = (function, shared, items)
             context = multiprocessing.get_context("fork")
@@ -112,10 +115,10 @@ def end_with(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _receive(function: Callable, shared: Any) -> None:
-    """A worker started afresh: what every chunk it is sent shares, sent once."""
+def _receive(function: Callable, shared: bytes) -> None:
+    """A worker started afresh: what every chunk it is sent shares, sent once, pickled."""
     global _SHARED
-    _SHARED = (function, shared, ())
+    _SHARED = (function, pickle.loads(shared), ())
 
 
 def _run_sent(chunk: Sequence) -> list:
