@@ -538,6 +538,7 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
     from_base = os.fspath(origin) + os.sep if origin is not None else ""
     made: set[str] = set()
     same = []
+    real = _RealFolders(folder) if inside else None
     for rel in sorted(files):
         content = files[rel]
         digest, size = sized[rel]
@@ -545,12 +546,12 @@ def _bring_up_to_date(folder: Path, known: dict[str, str], known_time: int | Non
         if isinstance(content, Staged) or (known.get(rel) == digest
                                            and untouched(base + rel, size, known_time)):
             continue
-        target = os.fspath(_inside(folder, rel)) if inside else base + _safe_relative(rel)
+        target = real.inside(rel) if real is not None else base + _safe_relative(rel)
         parent, _, name = target.rpartition(os.sep)
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
-            if inside:
-                _inside(folder, rel)  # the folders just made are real folders
+            if real is not None:
+                real.inside(rel)  # the folders just made are real folders
             made.add(parent)
         linked = None  # the source's file, when it holds these bytes as digest wrote them
         if (origin is not None and (same[-1] or isinstance(content, Kept))
@@ -735,6 +736,36 @@ def _inside(output: Path, rel: str) -> Path:
         raise DigestError(problem(rel, 0, "refusing to write through a symbolic link that "
                                           "leads out of the output folder"))
     return path
+
+
+class _RealFolders:
+    """`_inside` for many files of one write: a folder found to be a real folder (not a
+    link), below the output or below another such folder, is not looked at again; the
+    folder a file is in always is. A link on the way gets `_inside`'s whole look."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.base = os.fspath(output) + os.sep
+        self.known = {""}
+
+    def inside(self, rel: str) -> str:
+        rel = _safe_relative(rel)
+        folder = rel.rpartition("/")[0]
+        parts = folder.split("/") if folder else []
+        start = len(parts) - 1  # the deepest folder known, or the output itself
+        while start > 0 and "/".join(parts[:start]) not in self.known:
+            start -= 1
+        for end in range(max(start, 0) + 1, len(parts) + 1):
+            below = "/".join(parts[:end])
+            try:
+                info = os.lstat(self.base + below)
+            except FileNotFoundError:
+                break  # not made yet: what is above it is a real folder of the output
+            if not stat.S_ISDIR(info.st_mode):
+                return os.fspath(_inside(self.output, rel))
+            if end < len(parts):
+                self.known.add(below)
+        return self.base + rel
 
 
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import BUILD_EPOCH, SiteDir, article, snapshot
 from digest import output as output_module
+from digest.errors import DigestError
 from digest.output import MANIFEST, Mode, check_output_folder, exchange, write_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -593,6 +594,37 @@ def test_a_dev_server_killed_midway_never_lets_a_stale_file_be_reused(tmp_path: 
         else:
             write_site(first, out, Mode.IN_PLACE)
         assert (out / "a.html").read_bytes() == b"A1" and (out / "b.html").read_bytes() == b"B1"
+
+
+@pytest.mark.parametrize("linked", ["news", "news/2025/02", "news/2025/02/b"])
+def test_writing_in_place_never_goes_through_a_folder_linked_out_of_the_output(
+        tmp_path: Path, linked: str) -> None:
+    """Files of one folder after another, as a rebuild writes them: a link out of the output
+    is refused wherever it is on the way, after folders above it were found to be real."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    names = ["news/2025/01/a/index.html", "news/2025/02/b/index.html",
+             "news/2025/02/c/index.html"]
+    report = write_site({name: b"old" for name in names}, out)
+    time.sleep(0.05)  # a rebuild comes later than the clock's tick of the last write
+    shutil.move(out / linked, elsewhere)
+    (out / linked).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(DigestError, match="refusing to write through a symbolic link"):
+        write_site({name: b"new" for name in names}, out, Mode.IN_PLACE,
+                   last=(report.manifest, {}))
+    assert {path.read_bytes() for path in elsewhere.rglob("*.html")} == {b"old"}
+
+
+def test_writing_in_place_goes_through_a_folder_linked_inside_the_output(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    names = ["a/one/index.html", "a/two/index.html", "b/index.html"]
+    report = write_site({name: b"old" for name in names}, out)
+    time.sleep(0.05)
+    shutil.rmtree(out / "a/two")
+    (out / "a/two").symlink_to(out / "b", target_is_directory=True)
+    write_site({**{name: b"new" for name in names}}, out, Mode.IN_PLACE,
+               last=(report.manifest, {}))
+    assert (out / "b/index.html").read_bytes() == b"new"
 
 
 def test_a_dev_server_killed_while_it_adds_files_leaves_them_to_the_next_build(
