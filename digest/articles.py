@@ -155,6 +155,13 @@ def parse_source(text: str, path: str, zone: ZoneInfo, renderer: Renderer) -> Pa
         extra=extra, findings=findings, lead=lead, weight=weight)
 
 
+def placement(config: Config) -> tuple:
+    """What of the settings `place_article` reads: the same for two configs, it places an
+    article alike in both (a site.yaml edit of the title, say, places nothing again)."""
+    return (config.base_path, config.topics, config.strict_topics, config.default_topic,
+            config.author)
+
+
 def place_article(parsed: ParsedArticle, config: Config) -> Article:
     """The parsed article in the site of `config`: its URL, its topic and tags as the site
     names them, the site's author when it names none, its image under the base path."""

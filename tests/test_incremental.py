@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
 import re
 import shutil
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import SiteDir, read_cache, write_cache
 from digest.build import Options, build
 from digest.project import Project
+from digest.reuse.phases import Reuse
 from digest.serve import Session
 from digest.workers import worker_count
 
@@ -131,6 +134,27 @@ def test_a_site_yaml_edit_parses_no_article_again(corpus: Path, tmp_path: Path,
                                 site_yaml.read_text()))
     build(project, project.read_config(), Options(), NOW)
     assert parses.count == 80  # times without an offset may fall on other days
+
+
+def test_a_site_yaml_edit_that_places_nothing_differently_keeps_the_placed_articles(
+        corpus: Path, tmp_path: Path) -> None:
+    """Between the dev server's rebuilds: a new title keeps the very articles placed last
+    time; a new base path, or topics, places them again."""
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    project = Project.at(root / "site.yaml")
+    config = project.read_config()
+    reuse = Reuse(in_memory=True)
+    placed = reuse.articles(project, config)[0]
+    retitled = dataclasses.replace(config, title="Another Title")
+    again = reuse.articles(project, retitled, frozenset())[0]
+    assert len(again) == len(placed) and all(map(operator.is_, again, placed))
+    moved = dataclasses.replace(retitled, base_url="https://example.org/moved/")
+    elsewhere = reuse.articles(project, moved, frozenset())[0]
+    assert not any(map(operator.is_, elsewhere, placed))
+    assert all(article.url.startswith("/moved/") for article in elsewhere)
+    fewer = dataclasses.replace(moved, topics=moved.topics[1:])
+    assert not any(map(operator.is_, reuse.articles(project, fewer, frozenset())[0], elsewhere))
 
 
 def test_site_root_links_in_raw_html_get_the_base_path(site: SiteDir) -> None:

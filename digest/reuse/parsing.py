@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from operator import itemgetter
 
-from ..articles import decode, parse_source, place_article
+from ..articles import decode, parse_source, place_article, placement
 from ..config import Config
 from ..errors import DigestError, Problem
 from ..markup import Renderer
@@ -49,9 +49,9 @@ def parse_articles(project: Project, config: Config, parse_cache: ParseCache,
 def _place_articles(parsed: list[ParsedArticle], config: Config, parse_cache: ParseCache
                     ) -> tuple[list[Article], list[Problem]]:
     """Each parsed article placed in the site; the very Article of the last call for a
-    parsed article that is the very same object, under the same settings."""
-    if parse_cache.placed_for != config:
-        parse_cache.placed, parse_cache.placed_for = {}, config
+    parsed article that is the very same object, under the same settings of placement."""
+    if parse_cache.placed_for != placement(config):
+        parse_cache.placed, parse_cache.placed_for = {}, placement(config)
     # by identity, the parsed articles being kept alive there: looked up all at once
     keys = list(map(id, parsed))
     pairs = list(map(parse_cache.placed.get, keys))

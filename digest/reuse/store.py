@@ -86,10 +86,11 @@ class ParseCache:
     # The dev server's last result: each file's article (None if it failed), and its hash.
     last: dict[str, ParsedArticle | None] | None = None
     sources: dict[str, str] = field(default_factory=dict)
-    # Each parsed article as placed in the site of `placed_for`, by the parsed article's
-    # identity (it is kept alive here, so that its id stays its own).
+    # Each parsed article as placed in a site of the settings `placed_for` (see
+    # articles.placement), by the parsed article's identity (it is kept alive here, so that
+    # its id stays its own).
     placed: dict[int, tuple[ParsedArticle, Article]] = field(default_factory=dict)
-    placed_for: Config | None = None
+    placed_for: tuple | None = None
     # The entries as read from .digest-cache/ (None when not read from there), and the
     # file's pieces: each run of entries, by their keys, as its bytes and their digest.
     saved: set[tuple[str, str]] | None = None
