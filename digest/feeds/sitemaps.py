@@ -35,14 +35,11 @@ def sitemap_files(config: Config, pages: list[Page], entries: list[str] | None =
     if entries is None:
         entries = [sitemap_entry(config, page) for page in pages]
     entries = [entry for entry in entries if entry]
-    if len(entries) <= urls:
-        whole = _urlset(entries)
-        if len(whole) <= size or len(entries) <= 1:  # an entry alone is not cut
-            return {"sitemap.xml": whole}
-    files: dict[str, bytes] = {}
-    for start in range(0, len(entries), urls):
-        for data in _fitting(entries[start:start + urls], size):
-            files[f"sitemap-{len(files) + 1}.xml"] = data
+    runs = [data for start in range(0, len(entries) or 1, urls)
+            for data in _fitting(entries[start:start + urls], size)]
+    if len(runs) == 1:
+        return {"sitemap.xml": runs[0]}
+    files = {f"sitemap-{number}.xml": data for number, data in enumerate(runs, start=1)}
     listed = "".join(f"<sitemap><loc>{xml_text(absolute_url(config, config.base_path + name))}"
                      "</loc></sitemap>\n" for name in files)
     index = ('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -57,9 +54,9 @@ def _urlset(entries: list[str]) -> bytes:
 
 def _fitting(entries: list[str], size: int) -> list[bytes]:
     """The sitemaps of `entries`, in order: one, or halves of them until each is at most
-    `size` bytes (an entry alone always makes a sitemap)."""
+    `size` bytes (an entry alone, or none, always makes a sitemap)."""
     data = _urlset(entries)
-    if len(data) <= size or len(entries) == 1:
+    if len(data) <= size or len(entries) <= 1:
         return [data]
     half = len(entries) // 2
     return _fitting(entries[:half], size) + _fitting(entries[half:], size)
