@@ -50,8 +50,9 @@ def _place_articles(parsed: list[ParsedArticle], config: Config, parse_cache: Pa
                     ) -> tuple[list[Article], list[Problem]]:
     """Each parsed article placed in the site; the very Article of the last call for a
     parsed article that is the very same object, under the same settings of placement."""
-    if parse_cache.placed_for != placement(config):
-        parse_cache.placed, parse_cache.placed_for = {}, placement(config)
+    settings = placement(config)
+    if parse_cache.placed_for != settings:
+        parse_cache.placed, parse_cache.placed_for = {}, settings
     # by identity, the parsed articles being kept alive there: looked up all at once
     keys = list(map(id, parsed))
     pairs = list(map(parse_cache.placed.get, keys))
