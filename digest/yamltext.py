@@ -114,6 +114,12 @@ def _colon_in_value(line: str) -> str | None:
 
 def _unclosed(line: str, at: int) -> str:
     quote = line[at] if at < len(line) else '"'
+    whole = _KEY_LINE.match(line)
+    if whole is not None and whole.start(3) < at:  # `title: Vote: "Yes`: ': ' came first
+        start, key, value = whole.groups()
+        return (f"invalid YAML: the quote {quote} in the {key} starts text in quotes that is "
+                f"never closed; put the {key} in quotes: {start.lstrip()}{key}: "
+                f"{_quoted(value)}")
     match = _KEY_LINE.match(line[:at] + "x")
     what = f"the {match.group(2)}" if match else "the text"
     return (f"invalid YAML: the quote {quote} that starts {what} is never closed: end it "

@@ -375,6 +375,19 @@ def test_the_line_a_yaml_hint_offers_reads_back_as_what_was_written(before: str,
                 assert fields["title"].value in written
 
 
+def test_a_quote_left_open_after_a_colon_in_a_title_is_mended_by_quoting_the_title() -> None:
+    """`title: !: "`: the quote opens the value of a key inside the title, and closing it
+    would leave that key; the title in quotes reads back as it was written."""
+    with pytest.raises(DigestError) as caught:
+        load_mapping('title: !: "\ndate: 2025-01-01\n', "content/x.md", 2)
+    message = caught.value.problems[0].message
+    assert caught.value.problems[0].line == 2
+    assert message == ("invalid YAML: the quote \" in the title starts text in quotes that is "
+                       "never closed; put the title in quotes: title: '!: \"'")
+    corrected = message.split("put the title in quotes: ", 1)[1]
+    assert load_mapping(corrected + "\n", "content/x.md", 2)["title"].value == '!: "'
+
+
 def test_cached_builds_and_dev_server_rebuilds_warn_as_clean_builds_do(tmp_path,
                                                                       monkeypatch) -> None:
     """Through an editor's steps on a corpus with planted mistakes: the warnings of a build
