@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from ..model import Article, Heading, Label
 from ..pages import Pagination
+from . import reads as theme_reads
 from .store import RenderCache
 
 
@@ -17,14 +18,17 @@ class Fingerprints:
 
     An article is known by its path, its source's hash and the canonical names of its topic
     and tags (the only things grouping changes in it); anything else by its fields. Values seen
-    before in this build are not walked again.
+    before in this build are not walked again. With `reads` (the site uses the theme's
+    templates alone), a page's data and a part are known by what the theme reads of them
+    (see reads.py).
     """
 
     def __init__(self, key: str, sources: dict[str, str],
                  articles: dict[int, tuple[Article, bytes]] | None = None,
                  values: dict[int, tuple[object, bytes]] | None = None,
-                 remember: bool = False):
+                 remember: bool = False, reads: bool = False):
         self.key = key
+        self.reads = reads
         self.sources = sources  # article path -> content hash
         # whether pages are remembered by what they are made of, for the next rebuild (the
         # dev server's); a build's process ends with the build
@@ -44,10 +48,18 @@ class Fingerprints:
         digest.update(head.encode("utf-8", "surrogatepass"))
         digest.update(self._digest(page.feeds))
         context = page.context
+        readers = theme_reads.PAGES.get(page.template) if self.reads else None
         for name in sorted(context):
+            value = context[name]
+            if readers is not None and name in readers:
+                value = repr(readers[name](value))
             digest.update(self._digest(name))
-            digest.update(self._digest(context[name]))
+            digest.update(self._digest(value))
         return digest.hexdigest()
+
+    def of_part(self, favicon: str | None, part: tuple) -> str:
+        """A part's fingerprint (see layout_fingerprints)."""
+        return self.of(favicon, theme_reads.read_part(part) if self.reads else part)
 
     def of(self, *values: object) -> str:
         digest = hashlib.blake2b(self.key.encode(), digest_size=16)
@@ -196,7 +208,7 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
             continue
         chunk = pages[start:start + count]
         if part is not None:  # as part_fingerprints
-            parts[key] = print_ = fingerprints.of(favicon, part)
+            parts[key] = print_ = fingerprints.of_part(favicon, part)
             if last_parts.get(key) == print_:
                 known = [last_prints.get(page.output) for page in chunk]
                 if None not in known:
@@ -223,4 +235,5 @@ def layout_fingerprints(memory: RenderCache, pages: list, layout: list[tuple[str
 def part_fingerprints(layout: list[tuple[str, object, int]], favicon: str | None,
                       fingerprints: Fingerprints) -> dict[str, str]:
     """Each part's fingerprint, as layout_fingerprints makes them."""
-    return {key: fingerprints.of(favicon, part) for key, part, _ in layout if part is not None}
+    return {key: fingerprints.of_part(favicon, part) for key, part, _ in layout
+            if part is not None}

@@ -97,7 +97,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
     render_cache.reset_unless(store.settings_key(config, store.template_hashes(project)))
     favicon = project.favicon(config)
     fingerprints = Fingerprints(render_cache.key, sources, render_cache.articles,
-                                render_cache.values, remember)
+                                render_cache.values, remember, store.theme_only(project))
     fingerprints.forget_articles_except(site.articles)
     # The same settings, templates, favicon, published articles (by path and content) and
     # day (which days are "Today" and "Yesterday") plan the same pages: their fingerprints

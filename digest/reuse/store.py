@@ -45,6 +45,11 @@ def template_hashes(project: Project) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+def theme_only(project: Project) -> bool:
+    """Whether every template is the theme's: `layouts/` holds none of the site's own."""
+    return not walk(project.layouts)
+
+
 @functools.cache
 def _versions() -> tuple[str, ...]:
     """The versions whose change can change digest's output; looked up once per process."""
