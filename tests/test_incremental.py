@@ -777,3 +777,29 @@ def test_edits_in_any_order_give_what_a_clean_build_gives(
     clean = clean_serial_build(root, scratch, monkeypatch)
     assert SiteDir(root).snapshot() == clean, order[:count]
     assert SiteDir(served).snapshot() == clean, order[:count]
+
+
+def test_the_dev_server_digests_again_only_the_values_an_edit_made(
+        corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """Rebuild after rebuild, the digests of values that did not change are kept: an edited
+    article's page fingerprints walk its new day alone, not the other days of its month,
+    however long ago they were last digested."""
+    from digest.model import Day
+    from digest.reuse import fingerprints
+
+    root = tmp_path / "site"
+    shutil.copytree(corpus, root)
+    session = Session(Project.at(root / "site.yaml"), Options())
+    session.rebuild("start", now=NOW)
+    walked: list[object] = []
+    real = fingerprints.Fingerprints._fields
+    monkeypatch.setattr(fingerprints.Fingerprints, "_fields", lambda self, value, kind: (
+        walked.append(value) if kind is Day else None) or real(self, value, kind))
+    files = sorted((root / "content").rglob("*.md"), key=date_of)
+    for number, path in enumerate(files[10::20]):  # a month apart or more
+        edit_title(path, f"Edited headline {number}")
+        walked.clear()
+        session.rebuild("edit", now=NOW, changed=frozenset([path.relative_to(root).as_posix()]))
+        assert len(walked) == 1, (number, [day.date for day in walked])
+    session.settle(now=NOW)  # the search index, made in the background
+    assert SiteDir(root).snapshot() == clean_serial_build(root, tmp_path, monkeypatch)

@@ -34,10 +34,10 @@ class Fingerprints:
         # dev server's); a build's process ends with the build
         self.remember = remember
         self._labels: dict[Label, bytes] = {}  # each article has its own: known by value
-        # Values keep their identity between the dev server's rebuilds: their digests too.
-        # Those of the last rebuild are in `_earlier`; those this one used move to `memo`.
-        self._earlier = values if values is not None else {}
-        self.memo: dict[int, tuple[object, bytes]] = {}
+        # Values keep their identity between the dev server's rebuilds: their digests too,
+        # kept from rebuild to rebuild (a month's unchanged days, say, which an edit of one
+        # day does not digest again), each with its value, so that its id stays its own.
+        self.memo = values if values is not None else {}
         self._articles = articles if articles is not None else {}
 
     def of_page(self, page, favicon: str | None) -> str:
@@ -78,9 +78,8 @@ class Fingerprints:
                 return known[1]
             return self._article(value)
         if kind is tuple:  # the same tuple (a topic's feeds, say) is in many pages
-            known = self.memo.get(id(value)) or self._earlier.get(id(value))
-            if known is not None and known[0] is value:
-                self.memo[id(value)] = known
+            known = self.memo.get(id(value))
+            if known is not None:
                 return known[1]
             digest = b"(%d:%b)" % (len(value), b"".join([self._digest(item) for item in value]))
             self.memo[id(value)] = (value, digest)
@@ -99,10 +98,6 @@ class Fingerprints:
                                        sorted(value.items(), key=lambda kv: str(kv[0]))])
         known = self.memo.get(id(value))
         if known is not None:
-            return known[1]
-        known = self._earlier.get(id(value))
-        if known is not None and known[0] is value:
-            self.memo[id(value)] = known
             return known[1]
         digest = self._fields(value, kind)
         self.memo[id(value)] = (value, digest)  # the value is kept so its id stays its own

@@ -170,7 +170,10 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                           if isinstance(files[page.output], (bytes, Kept))}
     render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
     render_cache.inputs, render_cache.parts = inputs, plan.parts or {}
-    render_cache.values = fingerprints.memo
+    # the digests of values, which grow by those of each rebuild's new values: started
+    # again once they are many more than a site holds
+    render_cache.values = fingerprints.memo \
+        if len(fingerprints.memo) <= 4 * len(site.articles) + 10_000 else {}
     files.update(made)
     render_cache.feeds = {f"{key} {name}": files[name] for name, key in plan.feed_keys.items()
                           if isinstance(files[name], (bytes, Kept))}
