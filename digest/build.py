@@ -7,10 +7,11 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time as dt_time, timedelta, timezone
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,9 +167,14 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
     warnings = tuple(reuse.warnings(project, config, site, files.keys()))
     if options.strict and warnings:
         raise DigestError(list(warnings))
+    # every article published: none left out, and all of them newest first in the site
+    every = len(site.articles) == len(articles)
     return Result(site, files, len(pages), _count_feeds(files), 0.0, warnings=warnings,
-                  left_out=checks.left_out(articles, now, options.drafts, options.future),
-                  articles=len(site.articles), until=_until(articles, now, site, config))
+                  left_out="" if every else checks.left_out(articles, now, options.drafts,
+                                                            options.future),
+                  articles=len(site.articles),
+                  until=_until(site.articles if every else articles, now, site, config,
+                               newest_first=every))
 
 
 @functools.cache
@@ -205,15 +211,21 @@ def add_static(files: dict[str, Content],
     return {**files, **static}
 
 
-def _until(articles: list[Article], now: datetime, site: Site, config: Config
-           ) -> float | None:
+def _until(articles: Sequence[Article], now: datetime, site: Site, config: Config,
+           newest_first: bool = False) -> float | None:
     """The first moment after `now` at which the output changes with time alone: an article
     dated later appears, one leaves the news sitemap, or the next midnight in the site's
-    timezone moves the "Today" and "Yesterday" labels of the days shown."""
+    timezone moves the "Today" and "Yesterday" labels of the days shown. `newest_first`:
+    the articles are in the site's order, so those of the news sitemap's window come first
+    and the look stops at the first one older."""
     from .feeds.sitemaps import NEWS_WINDOW  # with the phases (see _build)
 
     at, window = now.timestamp(), NEWS_WINDOW.total_seconds()
-    soon = [a.stamp for a in articles if a.stamp > at - window]  # one pass over a large site
+    if newest_first:
+        soon = list(takewhile(lambda stamp: stamp > at - window,
+                              (a.stamp for a in articles)))
+    else:
+        soon = [a.stamp for a in articles if a.stamp > at - window]  # one pass
     later = min((stamp for stamp in soon if stamp > at), default=None)
     recent = min(soon, default=None)
     today = now.astimezone(config.zone).date()
@@ -228,4 +240,6 @@ def _until(articles: list[Article], now: datetime, site: Site, config: Config
 
 
 def _count_feeds(files: dict[str, Content]) -> int:
-    return sum(1 for name in files if name.endswith("feed.xml"))
+    """The RSS feeds: the files named feed.xml. Counted in the names joined (no path holds
+    a NUL), a pass in C over a site of 100,000 articles' 230,000 files."""
+    return ("\0".join(files) + "\0").count("feed.xml\0")

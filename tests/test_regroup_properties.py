@@ -217,3 +217,26 @@ def test_a_title_edited_remakes_the_shard_of_its_article_alone() -> None:
     assert len(after) == len(before) and len(remade) == 1
     assert articles[123] in remade[0].articles
     assert remade[0].fingerprint != before[after.index(remade[0])].fingerprint
+
+
+@settings(max_examples=300)
+@given(base_articles, st.sampled_from([START + timedelta(hours=h)
+                                       for h in (-30, -1, 0, 10, 25, 40, 47, 49, 60, 100)]))
+def test_when_time_alone_changes_the_output_is_found_from_the_newest_articles_alone(
+        base, now) -> None:
+    """With every article published, `_until` looks through the site's articles, newest
+    first, only as far as the news sitemap's window: the same moment as a look at all."""
+    from digest.build import _until
+
+    articles = [article(i, *fields) for i, fields in enumerate(base)]
+    site = group_site(list(articles), CONFIG)[0]
+    assert _until(site.articles, now, site, CONFIG, newest_first=True) == \
+        _until(articles, now, site, CONFIG)
+
+
+@given(st.lists(st.text(st.characters(blacklist_characters="\0"), max_size=12), max_size=30))
+def test_the_feeds_counted_are_the_files_named_feed_xml(names) -> None:
+    from digest.build import _count_feeds
+
+    files = dict.fromkeys(names + [f"{name}feed.xml" for name in names[::3]], b"")
+    assert _count_feeds(files) == sum(1 for name in files if name.endswith("feed.xml"))
