@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from ..model import Article, Heading, Label
@@ -124,8 +125,11 @@ class Fingerprints:
         self._articles[id(article)] = (article, digest)
         return digest
 
-    def forget_articles_except(self, articles) -> None:
-        """Drop the digests of articles that are gone, so the memory does not grow."""
+    def forget_articles_except(self, articles: Sequence[Article]) -> None:
+        """Drop the digests of articles that are gone, so the memory does not grow: once
+        there are many more than articles, not at every rebuild (a look at each)."""
+        if len(self._articles) <= 2 * len(articles) + _SLACK:
+            return
         alive = {id(article) for article in articles}
         for key in [key for key in self._articles if key not in alive]:
             del self._articles[key]
