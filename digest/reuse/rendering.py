@@ -7,11 +7,13 @@ the pages and feeds that changed, on every core when there are many.
 
 from __future__ import annotations
 
+import operator
 import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress, repeat
 from pathlib import Path
 
 from jinja2 import Environment
@@ -70,7 +72,8 @@ class Previous:
 class _Plan:
     """What a render reuses and what it redoes."""
 
-    files: dict[str, Content]  # pages and feeds reused: bytes, or a file of the last output
+    found: list[Content | None]  # each page's bytes or file reused; None: to be rendered
+    files: dict[str, Content]  # feeds reused: bytes, or a file of the last output
     todo: list[int]  # pages to render, by index, then feeds, as -1 - their index
     prints: list[str] | None  # each page's fingerprint; None: made as the pages are rendered
     parts: dict[str, str] | None  # each part's fingerprint, likewise
@@ -127,7 +130,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                                                           favicon, fingerprints)
         if plan.parts is None:
             plan.parts = part_fingerprints(layout, favicon, fingerprints)
-        made.update(_sitemaps(config, site, pages, now, render_cache.sitemap))
+        made.update(_sitemaps(config, site, pages, now, render_cache.sitemap,
+                              render_cache.sitemap_pages))
         ran.append(True)
 
     # Many pages (a first build, a changed template) are written into the new output folder
@@ -147,7 +151,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             meanwhile()
         rendered = _render_chunk(shared, range(len(work)))
     prints = plan.prints or [""] * len(pages)
-    files = plan.files
+    found = plan.found
     problems: list[Problem] = []
     for index, (outcome, print_) in zip(todo, rendered):
         if index < 0:  # a feed
@@ -159,16 +163,22 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
         if print_:
             prints[index] = print_
         if isinstance(outcome, (bytes, Staged)):
-            files[pages[index].output] = outcome
+            found[index] = outcome
         else:
             problems.extend(outcome)
     if problems:
         raise DigestError(problems)
+    # Every page has its content now; the maps below are made in C, not a loop of
+    # Python's over the site's pages (each rebuild of the dev server makes them).
+    outputs = [page.output for page in pages]
+    files = dict(zip(outputs, found))
+    files.update(plan.files)
     # A file of the output (Kept) stands for a page as long as the output is not replaced:
-    # the dev server's, whose first rebuild starts from what a build wrote.
-    render_cache.pages = {print_: files[page.output] for page, print_ in zip(pages, prints)
-                          if isinstance(files[page.output], (bytes, Kept))}
-    render_cache.fingerprints = {page.output: print_ for page, print_ in zip(pages, prints)}
+    # the dev server's, whose first rebuild starts from what a build wrote. A page a worker
+    # wrote into the new output (Staged) is known by its file alone.
+    render_cache.pages = dict(zip(prints, found)) if stage is None else {
+        print_: data for print_, data in zip(prints, found) if not isinstance(data, Staged)}
+    render_cache.fingerprints = dict(zip(outputs, prints))
     render_cache.inputs, render_cache.parts = inputs, plan.parts or {}
     # the digests of values, which grow by those of each rebuild's new values: started
     # again once they are many more than a site holds
@@ -201,7 +211,7 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
         data = made.get(key)
         return data if data is not None else from_output(name, print_)
 
-    plan = _Plan({}, [], None, None, {})
+    plan = _Plan([None] * len(pages), {}, [], None, None, {})
     if previous is None and not render_cache.pages:  # a first build: everything is made
         plan.todo = list(range(len(pages)))
     else:
@@ -213,12 +223,11 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
                                                           favicon, fingerprints)
         # the pages made last time, found at once (the dev server's: most of them), then
         # the others in the last build's output
-        found = list(map(render_cache.pages.get, plan.prints))
-        for index in [index for index, data in enumerate(found) if data is None]:
+        found = plan.found = list(map(render_cache.pages.get, plan.prints))
+        for index in list(compress(range(len(found)), map(operator.is_, found, repeat(None)))):
             found[index] = from_output(pages[index].output, plan.prints[index])
             if found[index] is None:
                 plan.todo.append(index)
-        plan.files = {page.output: data for page, data in zip(pages, found) if data is not None}
     for number, source in enumerate(feed_sources):
         key = fingerprints.of("feed", source.links, source.home, source.description,
                               source.articles, source.full)
@@ -304,17 +313,20 @@ def _item_maker(config: Config) -> Callable[[Article, bool], FeedItem]:
 
 
 def _sitemaps(config: Config, site: Site, pages: list[Page], now: datetime,
-              known: dict[int, tuple[Page, str]]) -> dict[str, Content]:
+              known: dict[int, str], alive: dict[int, Page]) -> dict[str, Content]:
     """The sitemaps and robots.txt; the sitemap's entry of a page seen before (`known`, by
-    identity) is not made again."""
-    entries = []
-    for page in pages:
-        entry = known.get(id(page))
-        if entry is None or entry[0] is not page:
-            entry = known[id(page)] = (page, sitemap_entry(config, page))
-        entries.append(entry[1])
+    the page's id; `alive` keeps each such page, so that its id stays its own) is not made
+    again."""
+    entries = list(map(known.get, map(id, pages)))  # in C: most pages were seen before
+    for index in list(compress(range(len(entries)), map(operator.is_, entries, repeat(None)))):
+        page = pages[index]
+        entries[index] = known[id(page)] = sitemap_entry(config, page)
+        alive[id(page)] = page
     if len(known) > 2 * len(pages) + 1000:  # forget the pages gone
         current = {id(page): known[id(page)] for page in pages}
         known.clear()
         known.update(current)
+        kept = {id(page): page for page in pages}
+        alive.clear()
+        alive.update(kept)
     return feeds.extra_files(config, site, now, feeds.sitemap_files(config, pages, entries))
