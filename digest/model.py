@@ -230,7 +230,7 @@ class Day:
     url: str
     groups: tuple[TopicGroup, ...]  # in the site's topic order
 
-    @property
+    @cached_property  # asked of every day by the archive and every month's page
     def count(self) -> int:
         return sum(len(group.articles) for group in self.groups)
 
@@ -278,7 +278,7 @@ class Month:
     month: int
     days: tuple[Day, ...]
 
-    @property
+    @cached_property
     def count(self) -> int:
         return sum(day.count for day in self.days)
 
