@@ -44,7 +44,7 @@ class Result:
     site: Site | None  # None when nothing had changed and the build did not run
     files: dict[str, Content]
     pages: int
-    feeds: int
+    feeds: int  # the RSS feeds, counted by `build`, which tells them (the dev server does not)
     seconds: float
     report: WriteReport | None = None
     warnings: tuple[Problem, ...] = ()  # mistakes that still build, by path and line
@@ -125,6 +125,7 @@ def _build(project: Project, config: Config, options: Options, now: datetime,
         search = SearchIndex(cache / "search", worker_count(), fresh=not keep) if write else None
         result = assemble(project, config, options, now, reuse, previous, stage=stage,
                           meanwhile=save, search=search)
+        result = dataclasses.replace(result, feeds=_count_feeds(result.files))
         report = None
         if write:
             report = write_site(result.files, output, stage=stage, reuse=keep)
@@ -169,7 +170,7 @@ def assemble(project: Project, config: Config, options: Options, now: datetime, 
         raise DigestError(list(warnings))
     # every article published: none left out, and all of them newest first in the site
     every = len(site.articles) == len(articles)
-    return Result(site, files, len(pages), _count_feeds(files), 0.0, warnings=warnings,
+    return Result(site, files, len(pages), 0, 0.0, warnings=warnings,
                   left_out="" if every else checks.left_out(articles, now, options.drafts,
                                                             options.future),
                   articles=len(site.articles),
@@ -199,8 +200,8 @@ _REPLACEABLE = frozenset({"theme.css", "share.js", ".nojekyll", "CNAME", "robots
 
 def add_static(files: dict[str, Content],
                found: tuple[dict[str, Path], list[Problem]]) -> dict[str, Content]:
-    """The built files plus static/ (as Project.static_files finds it); a static file may
-    not take a page's place."""
+    """The built files with static/ (as Project.static_files finds it) added to them; a
+    static file may not take a page's place."""
     static, problems = found
     problems = list(problems)
     for name in sorted(static.keys() & files.keys() - _REPLACEABLE):
@@ -208,7 +209,8 @@ def add_static(files: dict[str, Content],
                                                      "writes; rename or remove it"))
     if problems:
         raise DigestError(problems)
-    return {**files, **static}
+    files.update(static)  # in the dict the phases made for this build: no copy of it
+    return files
 
 
 def _until(articles: Sequence[Article], now: datetime, site: Site, config: Config,
