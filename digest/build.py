@@ -242,6 +242,5 @@ def _until(articles: Sequence[Article], now: datetime, site: Site, config: Confi
 
 
 def _count_feeds(files: dict[str, Content]) -> int:
-    """The RSS feeds: the files named feed.xml. Counted in the names joined (no path holds
-    a NUL), a pass in C over a site of 100,000 articles' 230,000 files."""
-    return ("\0".join(files) + "\0").count("feed.xml\0")
+    """The RSS feeds: the files named feed.xml."""
+    return sum(1 for name in files if name.endswith("feed.xml"))

@@ -232,11 +232,3 @@ def test_when_time_alone_changes_the_output_is_found_from_the_newest_articles_al
     site = group_site(list(articles), CONFIG)[0]
     assert _until(site.articles, now, site, CONFIG, newest_first=True) == \
         _until(articles, now, site, CONFIG)
-
-
-@given(st.lists(st.text(st.characters(blacklist_characters="\0"), max_size=12), max_size=30))
-def test_the_feeds_counted_are_the_files_named_feed_xml(names) -> None:
-    from digest.build import _count_feeds
-
-    files = dict.fromkeys(names + [f"{name}feed.xml" for name in names[::3]], b"")
-    assert _count_feeds(files) == sum(1 for name in files if name.endswith("feed.xml"))
