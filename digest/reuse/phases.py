@@ -6,7 +6,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Set
 from datetime import date, datetime
-from itertools import compress, repeat
 from pathlib import Path
 
 from .. import checks
@@ -103,10 +102,7 @@ class Reuse:
             self._fine, self._checked_for = {}, config
         self._outputs = outputs  # the keys of the files a rebuild made, which it keeps as made
         fine = self._fine
-        # not yet found fine: `fine` keeps each article it holds, so its id is its own
-        todo = list(compress(site.articles,
-                             map(operator.is_, map(fine.get, map(id, site.articles)),
-                                 repeat(None))))
+        todo = [article for article in site.articles if fine.get(id(article)) is not article]
         found = checks.site_warnings(project, config, site, outputs, todo)
         warned = {problem.path for problem in found}
         fine.update((id(article), article) for article in todo

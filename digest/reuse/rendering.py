@@ -7,13 +7,11 @@ the pages and feeds that changed, on every core when there are many.
 
 from __future__ import annotations
 
-import operator
 import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import compress, repeat
 from pathlib import Path
 
 from jinja2 import Environment
@@ -168,8 +166,8 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
             problems.extend(outcome)
     if problems:
         raise DigestError(problems)
-    # Every page has its content now; the maps below are made in C, not a loop of
-    # Python's over the site's pages (each rebuild of the dev server makes them).
+    # Every page has its content now, in the pages' order: the maps below are made from
+    # the lists (each rebuild of the dev server makes them), with no look-up per page.
     outputs = [page.output for page in pages]
     files = dict(zip(outputs, found))
     files.update(plan.files)
@@ -224,7 +222,7 @@ def _plan(config: Config, pages: list[Page], layout: list[tuple[str, object, int
         # the pages made last time, found at once (the dev server's: most of them), then
         # the others in the last build's output
         found = plan.found = list(map(render_cache.pages.get, plan.prints))
-        for index in list(compress(range(len(found)), map(operator.is_, found, repeat(None)))):
+        for index in [index for index, data in enumerate(found) if data is None]:
             found[index] = from_output(pages[index].output, plan.prints[index])
             if found[index] is None:
                 plan.todo.append(index)
@@ -317,8 +315,8 @@ def _sitemaps(config: Config, site: Site, pages: list[Page], now: datetime,
     """The sitemaps and robots.txt; the sitemap's entry of a page seen before (`known`, by
     the page's id; `alive` keeps each such page, so that its id stays its own) is not made
     again."""
-    entries = list(map(known.get, map(id, pages)))  # in C: most pages were seen before
-    for index in list(compress(range(len(entries)), map(operator.is_, entries, repeat(None)))):
+    entries = list(map(known.get, map(id, pages)))
+    for index in [index for index, entry in enumerate(entries) if entry is None]:
         page = pages[index]
         entries[index] = known[id(page)] = sitemap_entry(config, page)
         alive[id(page)] = page
