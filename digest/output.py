@@ -22,7 +22,6 @@ import ctypes
 import errno
 import hashlib
 import json
-import operator
 import os
 import shutil
 import stat
@@ -32,7 +31,6 @@ from collections.abc import Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from itertools import compress, repeat
 from pathlib import Path, PurePosixPath
 
 from .errors import DigestError, problem
@@ -407,17 +405,15 @@ def _write_in_place(files: dict[str, Content], output: Path, manifest: dict[str,
     `written`: when the manifest read from
     the folder was (None: it is the last write's, in memory); a file is trusted to it while
     it is as digest wrote it (see untouched). `text`: that manifest's text, if known."""
-    # Each file's digest as the manifest has it; those to look at are the files that are not
-    # the very object written last time, or that the manifest lacks: found in C, as most of
-    # a rebuild's files are the very objects of the last one.
-    new_manifest: dict[str, str] = dict(zip(files, map(manifest.get, files)))  # type: ignore
-    looked = set(compress(files, map(operator.is_not, files.values(), map(last.get, files))))
-    looked.update(compress(new_manifest, map(operator.is_, new_manifest.values(),
-                                             repeat(None))))
+    new_manifest: dict[str, str] = {}
     sized: dict[str, tuple[str, int]] = {}  # the files hashed
     todo: list[str] = []
-    for rel in sorted(looked):
-        content = files[rel]
+    for rel, content in files.items():
+        if last.get(rel) is content:  # the very object written last time
+            digest = manifest.get(rel)
+            if digest is not None:
+                new_manifest[rel] = digest
+                continue
         sized[rel] = digest, size = _hash(content)
         new_manifest[rel] = digest
         if isinstance(content, Kept):
