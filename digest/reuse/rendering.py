@@ -128,8 +128,7 @@ def render_site(project: Project, config: Config, site: Site, pages: list[Page],
                                                           favicon, fingerprints)
         if plan.parts is None:
             plan.parts = part_fingerprints(layout, favicon, fingerprints)
-        made.update(_sitemaps(config, site, pages, now, render_cache.sitemap,
-                              render_cache.sitemap_pages))
+        made.update(_sitemaps(config, site, pages, now, render_cache.sitemap))
         ran.append(True)
 
     # Many pages (a first build, a changed template) are written into the new output folder
@@ -311,20 +310,17 @@ def _item_maker(config: Config) -> Callable[[Article, bool], FeedItem]:
 
 
 def _sitemaps(config: Config, site: Site, pages: list[Page], now: datetime,
-              known: dict[int, str], alive: dict[int, Page]) -> dict[str, Content]:
+              known: dict[int, tuple[Page, str]]) -> dict[str, Content]:
     """The sitemaps and robots.txt; the sitemap's entry of a page seen before (`known`, by
-    the page's id; `alive` keeps each such page, so that its id stays its own) is not made
-    again."""
-    entries = list(map(known.get, map(id, pages)))
-    for index in [index for index, entry in enumerate(entries) if entry is None]:
-        page = pages[index]
-        entries[index] = known[id(page)] = sitemap_entry(config, page)
-        alive[id(page)] = page
+    identity) is not made again."""
+    entries = []
+    for page in pages:
+        entry = known.get(id(page))
+        if entry is None or entry[0] is not page:
+            entry = known[id(page)] = (page, sitemap_entry(config, page))
+        entries.append(entry[1])
     if len(known) > 2 * len(pages) + 1000:  # forget the pages gone
         current = {id(page): known[id(page)] for page in pages}
         known.clear()
         known.update(current)
-        kept = {id(page): page for page in pages}
-        alive.clear()
-        alive.update(kept)
     return feeds.extra_files(config, site, now, feeds.sitemap_files(config, pages, entries))

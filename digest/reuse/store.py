@@ -175,8 +175,7 @@ class RenderCache:
     # Each part of the last rebuild by its key: (the part, favicon, its fingerprint, its
     # pages' fingerprints), kept alive like by_page's values.
     by_part: dict[str, tuple] = field(default_factory=dict)
-    sitemap: dict[int, str] = field(default_factory=dict)  # page id -> its sitemap entry
-    sitemap_pages: dict[int, object] = field(default_factory=dict)  # those pages, by id
+    sitemap: dict[int, tuple[object, str]] = field(default_factory=dict)  # page id -> entry
     environment: object = None  # the Jinja environment, kept by the dev server
 
     def reset_unless(self, key: str) -> None:
@@ -185,7 +184,6 @@ class RenderCache:
             self.written, self.inputs, self.parts = {}, "", {}
             self.by_identity, self.articles, self.environment = {}, {}, None
             self.values, self.by_page, self.sitemap, self.by_part = {}, {}, {}, {}
-            self.sitemap_pages = {}
 
 
 class StoredText:
